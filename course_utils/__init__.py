@@ -1,0 +1,9 @@
+"""Helpers for the DVA-C02 hands-on course.
+
+Importing the package has no side effects: notebooks call ``sandbox.start()`` in their setup cell.
+"""
+
+from . import meta, sandbox, toc
+
+__all__ = ["sandbox", "toc", "meta", "__version__"]
+__version__ = "0.1.0"
