@@ -1,0 +1,169 @@
+"""Real-browser harness: JupyterLab on 127.0.0.1 driven by Debian's Chromium through Playwright.
+
+Used by the ``lab`` and ``page`` fixtures in ``conftest.py``. JupyterLab serves a temporary
+copy of ``notebooks/`` (running cells in the browser never touches the repository) and is
+stopped when the test session ends. Chromium is never downloaded: the harness uses
+``/usr/bin/chromium`` (``apt-get install chromium``).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+
+
+def chromium_available() -> bool:
+    return Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Lab:
+    """A running JupyterLab server serving ``root``."""
+
+    def __init__(self, root: Path, port: int, token: str, process: subprocess.Popen, log: Path) -> None:
+        self.root, self.port, self.token, self.process, self.log = root, port, token, process, log
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def url(self, notebook: str) -> str:
+        return f"{self.base_url}/lab/tree/{notebook}?token={self.token}&reset"
+
+    def open(self, page, notebook: str, timeout_ms: int = 60_000) -> None:
+        """Open ``notebook`` in Lab and wait until its kernel is idle."""
+        page.goto(self.url(notebook), wait_until="domcontentloaded", timeout=timeout_ms)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=timeout_ms)
+        self.wait_idle(page, timeout_ms)
+
+    def wait_idle(self, page, timeout_ms: int = 60_000) -> None:
+        """Wait until the notebook's kernel reports idle (JupyterLab's status indicator)."""
+        page.wait_for_function(
+            """() => {
+                const s = document.querySelector('.jp-Notebook-ExecutionIndicator');
+                if (s) { return s.getAttribute('data-status') === 'idle'; }
+                const k = document.querySelector('.jp-KernelStatus, .jp-Toolbar-kernelStatus');
+                return !!k && /idle/i.test(k.getAttribute('title') || k.textContent || '');
+            }""",
+            timeout=timeout_ms,
+        )
+
+    def run_all(self, page, timeout_ms: int = 120_000) -> None:
+        """Run all cells through the Run menu and wait until the kernel is idle again."""
+        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=timeout_ms)
+        page.click(".lm-Menu-item[data-command='runmenu:run-all']", timeout=timeout_ms)
+        page.wait_for_function(
+            """() => !Array.from(document.querySelectorAll('.jp-InputArea-prompt'))
+                       .some(p => p.textContent.includes('[*]'))""",
+            timeout=timeout_ms,
+        )
+        self.wait_idle(page, timeout_ms)
+
+    def screenshot(self, page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@contextmanager
+def jupyterlab(source: Path, workdir: Path, startup_timeout: float = 60.0) -> Iterator[Lab]:
+    """Start JupyterLab on a copy of ``source`` in ``workdir``; stop it on exit."""
+    root = workdir / "notebooks"
+    shutil.copytree(source, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    port, token = _free_port(), secrets.token_hex(16)
+    log = workdir / "jupyterlab.log"
+    settings = workdir / "lab-settings"
+    notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    notification.parent.mkdir(parents=True)
+    notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')  # no news pop-up over the cells
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(workdir / "config"),
+        JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
+        JUPYTERLAB_SETTINGS_DIR=str(settings),
+        JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+    )
+    cmd = [
+        sys.executable, "-m", "jupyter", "lab", "--no-browser",
+        "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--ServerApp.disable_check_xsrf=False",
+    ]  # fmt: skip
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # CI and containers run as root
+    with open(log, "wb") as out:
+        process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    lab = Lab(root, port, token, process, log)
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited early:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{lab.base_url}/api/status?token={token}", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not start in {startup_timeout}s:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield lab
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+@contextmanager
+def chromium_page(user_data_dir: Path) -> Iterator[object]:
+    """A Playwright page in Debian's Chromium (headless, no downloads, no background traffic)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(user_data_dir),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            page = context.pages[0] if context.pages else context.new_page()
+            page.set_default_timeout(60_000)
+            yield page
+        finally:
+            context.close()

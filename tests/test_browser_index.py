@@ -1,0 +1,23 @@
+"""Real browser: JupyterLab in Debian's Chromium opens the index, runs all cells, shows the banner."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def test_index_runs_in_jupyterlab(lab, page):
+    lab.open(page, "00_index.ipynb")
+    lab.run_all(page)
+    banner = page.locator(".course-sandbox-banner")
+    banner.first.wait_for(timeout=60_000)
+    banner.first.scroll_into_view_if_needed()
+    text = banner.first.text_content()
+    assert "no request leaves this machine" in text
+    assert "us-east-1" in text and "123456789012" in text
+    # The generated table of contents rendered as a table with a link to the index itself.
+    assert page.locator(".jp-RenderedMarkdown table a[href*='00_index.ipynb']").count() >= 1
+    assert page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    shot = lab.screenshot(page, "00_index")
+    assert shot.stat().st_size > 10_000

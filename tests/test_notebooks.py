@@ -1,0 +1,55 @@
+"""Every notebook executes top to bottom, then every cell runs again in the same kernel.
+
+The second pass is what *Run All* after a first Run All does: cells must be re-runnable
+(creating a table that exists must not break).
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from conftest import NOTEBOOKS
+
+NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+
+
+def _errors(nb) -> list[str]:
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                found.append(f"cell {index}: {output.get('ename')}: {output.get('evalue')}")
+    return found
+
+
+def test_notebooks_are_found():
+    names = [p.name for p in NOTEBOOK_PATHS]
+    assert "00_index.ipynb" in names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=[p.stem for p in NOTEBOOK_PATHS])
+def test_notebook_runs_twice(path, tmp_path, monkeypatch):
+    # Progress written by quizzes goes to a scratch file, never the tester's own store.
+    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        first_pass = [list(c.get("outputs", [])) for c in nb.cells]
+        for index, cell in enumerate(nb.cells):  # Run All again, same kernel
+            client.execute_cell(cell, index)
+    assert _errors(nb) == []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    assert code_cells and all(c.execution_count for c in code_cells)
+    # The setup cell's banner says the second run kept the sandbox running.
+    setup_text = "".join(o.get("data", {}).get("text/plain", "") for o in nb.cells[1].outputs)
+    if "sandbox.start(" in nb.cells[1].source:
+        assert "already running" in setup_text, setup_text
+        first_setup = "".join(o.get("data", {}).get("text/plain", "") for o in first_pass[1])
+        assert "started" in first_setup

@@ -1,0 +1,74 @@
+"""Every notebook opens the same way and is committed without outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from conftest import NOTEBOOKS
+from course_utils import meta, toc
+
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def _source(cell) -> str:
+    src = cell["source"]
+    return "".join(src) if isinstance(src, list) else src
+
+
+@pytest.fixture(params=PATHS, ids=[p.stem for p in PATHS])
+def notebook(request):
+    return request.param, json.loads(request.param.read_text(encoding="utf-8"))
+
+
+def test_file_names_are_numbered():
+    assert PATHS, "no notebooks found"
+    for path in PATHS:
+        assert toc.NAME_PATTERN.match(path.name), f"{path.name}: expected NN_name.ipynb"
+
+
+def test_opening_cell(notebook):
+    path, nb = notebook
+    first = nb["cells"][0]
+    assert first["cell_type"] == "markdown", f"{path.name}: cell 0 must be markdown"
+    lines = [line for line in _source(first).splitlines() if line.strip()]
+    assert lines[0].startswith("# ") and len(lines[0]) > 4, f"{path.name}: cell 0 must open with a '# Title'"
+    assert re.fullmatch(r"\*[^*].*[^*]\*|_[^_].*[^_]_", lines[1].strip()), f"{path.name}: line 2 must be one italic purpose line"
+    assert meta.binder_badge(path.name) in _source(first), f"{path.name}: Binder badge missing or not pointing at this notebook"
+
+
+def test_setup_cell(notebook):
+    path, nb = notebook
+    setup = nb["cells"][1]
+    source = _source(setup)
+    assert setup["cell_type"] == "code", f"{path.name}: cell 1 must be the Setup code cell"
+    assert source.startswith("# Setup"), f"{path.name}: the Setup cell starts with '# Setup'"
+    assert re.search(r"\bcourse_utils\b", source), f"{path.name}: the Setup cell calls course_utils"
+    assert re.search(r"^\s*assert\b", source, re.M), f"{path.name}: the Setup cell asserts what it needs"
+
+
+def test_what_youll_learn(notebook):
+    path, nb = notebook
+    third = nb["cells"][2]
+    assert third["cell_type"] == "markdown" and _source(third).startswith("## What you'll learn"), path.name
+
+
+def test_no_outputs_committed(notebook):
+    path, nb = notebook
+    for index, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"{path.name} cell {index}: outputs committed (run nbstripout)"
+            assert cell.get("execution_count") is None, f"{path.name} cell {index}: execution count committed"
+
+
+def test_kernelspec(notebook):
+    path, nb = notebook
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3", path.name
+
+
+def test_toc_lists_every_notebook():
+    listed = toc.toc_markdown(NOTEBOOKS)
+    for path in PATHS:
+        assert f"]({path.name})" in listed
