@@ -7,10 +7,12 @@ STAMP  := $(VENV)/.installed
 .PHONY: lab test test-fast bench clean
 
 $(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .git/info/attributes; fi
 	touch $(STAMP)
 
 lab: $(STAMP)
