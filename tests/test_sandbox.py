@@ -219,3 +219,13 @@ def test_cli_needs_the_sandbox():
 def test_split_commands_handles_continuations_and_comments():
     text = "# make it\naws sqs create-queue \\\n  --queue-name a\n\nsqs list-queues  # inline comment\n"
     assert split_commands(text) == [["sqs", "create-queue", "--queue-name", "a"], ["sqs", "list-queues"]]
+
+
+def test_import_has_no_side_effects():
+    code = (
+        "import os, sys, json; before = dict(os.environ); import course_utils; "
+        "print(json.dumps({'env_changed': dict(os.environ) != before, 'moto': 'moto' in sys.modules, "
+        "'boto3': 'boto3' in sys.modules, 'running': course_utils.sandbox.is_running()}))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert json.loads(proc.stdout) == {"env_changed": False, "moto": False, "boto3": False, "running": False}
