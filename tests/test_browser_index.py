@@ -11,7 +11,10 @@ def test_index_runs_in_jupyterlab(lab, page):
     lab.open(page, "00_index.ipynb")
     lab.run_all(page)
     banner = page.locator(".course-sandbox-banner")
-    banner.first.wait_for(timeout=60_000)
+    try:  # JupyterLab detaches off-screen cells, so wait for the element to exist, then show it
+        banner.first.wait_for(state="attached", timeout=60_000)
+    finally:
+        lab.screenshot(page, "00_index-after-run-all")
     banner.first.scroll_into_view_if_needed()
     text = banner.first.text_content()
     assert "no request leaves this machine" in text

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import boto3
@@ -155,7 +156,11 @@ def test_step_functions_execute_states(aws):
     definition = {"StartAt": "Hello", "States": {"Hello": {"Type": "Pass", "Result": {"hi": 1}, "End": True}}}
     arn = sfn.create_state_machine(name="m", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/r")["stateMachineArn"]
     run = sfn.start_execution(stateMachineArn=arn)["executionArn"]
-    desc = sfn.describe_execution(executionArn=run)
+    for _ in range(200):  # moto executes the states in a background thread
+        desc = sfn.describe_execution(executionArn=run)
+        if desc["status"] != "RUNNING":
+            break
+        time.sleep(0.05)
     assert desc["status"] == "SUCCEEDED" and json.loads(desc["output"]) == {"hi": 1}
 
 
