@@ -71,7 +71,7 @@ MOTO_CONFIG: dict[str, Any] = {
 
 #: Modules layered on moto by the course. Each provides ``install()`` (called after moto starts)
 #: and ``reset()`` (called after the state is wiped). Missing modules are skipped.
-EXTENSIONS: tuple[str, ...] = ()
+EXTENSIONS: tuple[str, ...] = ("course_utils.runtime",)
 
 
 @dataclass(frozen=True)
@@ -217,16 +217,8 @@ def _register_magic() -> None:
 
 
 def _show_banner(result: SandboxInfo) -> None:
-    text = result.banner_text()
-    try:
-        from IPython import get_ipython
-        from IPython.display import display
-    except ImportError:  # pragma: no cover
-        print(text)
-        return
-    if get_ipython() is None:
-        print(text)
-        return
+    from .display import show
+
     colour = "#1f6feb" if not result.already_running else "#8250df"
     html = (
         f'<div class="course-sandbox-banner" style="border-left:4px solid {colour};padding:6px 10px;'
@@ -237,4 +229,4 @@ def _show_banner(result: SandboxInfo) -> None:
         + ("<br><small>Your resources are kept. <code>sandbox.reset()</code> wipes them.</small>" if result.already_running else "")
         + "</div>"
     )
-    display({"text/plain": text, "text/html": html}, raw=True)
+    show(result.banner_text(), html=html)

@@ -74,14 +74,7 @@ def toc_markdown(folder: Path | None = None) -> str:
 
 def show(folder: Path | None = None) -> None:
     """Display the table of contents (Markdown in Jupyter, plain text elsewhere)."""
+    from .display import show as display_show
+
     text = toc_markdown(folder)
-    try:
-        from IPython import get_ipython
-        from IPython.display import Markdown, display
-    except ImportError:  # pragma: no cover
-        print(text)
-        return
-    if get_ipython() is None:
-        print(text)
-    else:
-        display(Markdown(text))
+    display_show(text, markdown=text)
