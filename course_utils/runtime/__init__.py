@@ -1,0 +1,74 @@
+"""The course's runtime layer on moto: Lambda handlers really run, API Gateway really routes.
+
+moto 5.2.5 without Docker runs no Lambda code: ``invoke`` echoes the payload, and API Gateway's
+``execute-api`` URLs fail for MOCK and AWS_PROXY integrations. This package adds, in-process:
+
+* a Lambda runtime (:mod:`.lambda_runtime`, :mod:`.environments`, :mod:`.invoke`,
+  :mod:`.async_invoke`): handlers run with a real context, environment variables, layers,
+  cold/warm execution environments, versions and weighted aliases, timeouts, throttling,
+  CloudWatch logs, async retries, destinations and dead-letter queues;
+* event sources (:mod:`.event_sources`): SQS mappings with batches and partial batch failures,
+  SNS, S3 notifications, DynamoDB Streams, Kinesis, Step Functions tasks and Secrets Manager
+  rotation all run the handler;
+* an API Gateway data plane (:mod:`.apigateway`, :mod:`.apigatewayv2`, :mod:`.authorizers`,
+  :mod:`.usage_plans`): REST and HTTP APIs called with ``requests``.
+
+Each module's docstring says what AWS does and what is simulated. Every place where moto's
+internals are touched is listed in :mod:`.patches`.
+
+The sandbox (:mod:`course_utils.sandbox`) calls :func:`install` after moto starts and
+:func:`reset` after its state is wiped. Importing this package changes nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+__all__ = ["install", "reset", "invocations", "seed", "installed"]
+
+_lock = threading.Lock()
+_installed = False
+
+
+def installed() -> bool:
+    return _installed
+
+
+def install() -> None:
+    """Patch moto (once) and register the execute-api data plane (idempotent)."""
+    global _installed
+    from . import patches, routes
+
+    with _lock:
+        patches.apply()
+        routes.ensure_registered()
+        _installed = True
+
+
+def reset() -> None:
+    """Forget environments, records, throttle buckets and caches; re-register the data plane
+    (``MockAWS.start(reset=True)`` wipes moto's ``responses`` registrations)."""
+    from . import async_invoke, environments, invoke, lambda_runtime, routes
+
+    lambda_runtime.reset_state()
+    environments.cleanup_dirs()
+    async_invoke.clients_reset()
+    invoke.seed(0)
+    routes.reset_state()
+    if _installed:
+        routes.ensure_registered()
+
+
+def invocations(function_name: str | None = None) -> list[Any]:
+    """Records of the invocations run so far (cold/warm, duration, version, request id, ...)."""
+    from . import lambda_runtime
+
+    return lambda_runtime.invocations(function_name)
+
+
+def seed(value: int | None = 0) -> None:
+    """Make weighted alias routing repeatable (the sandbox reseeds with 0 on reset)."""
+    from . import invoke
+
+    invoke.seed(value)
