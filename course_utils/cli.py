@@ -3,6 +3,7 @@
     python -m course_utils check           # start the sandbox and make a few calls
     python -m course_utils toc             # the table of contents, as Markdown
     python -m course_utils badges [--fix]  # check (or rewrite) every notebook's Binder badge
+    python -m course_utils bank validate   # check the question bank (bank stats --json: counts)
 """
 
 from __future__ import annotations
@@ -79,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--fix", action="store_true", help="rewrite wrong or missing badges")
     p.add_argument("--notebooks", help="notebooks folder")
     p.set_defaults(func=_cmd_badges)
+    from .quiz import bank_cli
+
+    bank_cli.register(sub)
     return parser
 
 

@@ -1,0 +1,76 @@
+"""Quizzes, the question bank, the practice exam, flashcards and saved progress.
+
+In a notebook::
+
+    from course_utils import quiz
+
+    quiz.quiz(tags=["lambda"])           # a section quiz (last line of the cell)
+    quiz.drill("drill-d1-session-state") # a scenario drill
+    quiz.practice_exam()                 # 65 questions, 130 minutes (notebook 05)
+    quiz.flashcards()                    # Leitner-box flashcards (notebook 06)
+    quiz.progress_widget()               # export / import your progress
+
+Importing this package is cheap: the submodules (and ipywidgets, matplotlib, pydantic) load on
+first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: Public name -> submodule that defines it.
+_EXPORTS: dict[str, str] = {
+    # bank and schema
+    "load_bank": "bank",
+    "Bank": "bank",
+    "BankError": "bank",
+    "Problem": "bank",
+    "DOMAINS": "bank",
+    "default_data_dir": "bank",
+    "Question": "schema",
+    "Flashcard": "schema",
+    "Drill": "schema",
+    # progress
+    "ProgressStore": "progress",
+    "ProgressWarning": "progress",
+    "progress_path": "progress",
+    "get_store": "progress",
+    "export_progress": "progress",
+    "import_progress": "progress",
+    # widgets
+    "quiz": "widgets",
+    "Quiz": "widgets",
+    "progress_widget": "widgets",
+    "drill": "drills",
+    "DrillWidget": "drills",
+    # practice exam
+    "practice_exam": "exam",
+    "ExamSession": "exam",
+    "ExamResult": "exam",
+    "ExamUnavailable": "exam",
+    "allocate": "exam",
+    "draw_exam": "exam",
+    "scale_score": "exam",
+    "exam_history": "exam",
+    "SCORING_NOTE": "exam",
+    # flashcards
+    "flashcards": "leitner",
+    "Deck": "leitner",
+    "LEITNER_INTERVALS": "leitner",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

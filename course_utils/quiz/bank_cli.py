@@ -1,0 +1,51 @@
+"""``python -m course_utils bank validate|stats``: check the question bank from the command line.
+
+    python -m course_utils bank validate [--data DIR]   # exit 1 and list every problem, 0 when clean
+    python -m course_utils bank stats [--json] [--data DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+__all__ = ["register", "run"]
+
+
+def register(sub) -> None:
+    """Add the ``bank`` subcommand to the course CLI's subparsers."""
+    p = sub.add_parser("bank", help="validate the question bank or show its statistics")
+    bank_sub = p.add_subparsers(dest="bank_command", required=True)
+    v = bank_sub.add_parser("validate", help="check every question, flashcard and drill file (exit 1 on problems)")
+    v.add_argument("--data", help="data folder holding questions/, flashcards/, drills/ (default: the package's)")
+    s = bank_sub.add_parser("stats", help="counts per domain, type and tag; flashcards; drills")
+    s.add_argument("--json", action="store_true", help="print JSON")
+    s.add_argument("--data", help="data folder (default: the package's)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .bank import load_bank
+
+    bank = load_bank(args.data)
+    if args.bank_command == "validate":
+        for problem in bank.problems:
+            print(problem)
+        stats = bank.stats()
+        summary = f"{stats['questions']} questions, {stats['flashcards']} flashcards, {stats['drills']} drills"
+        if bank.problems:
+            print(f"bank INVALID: {len(bank.problems)} problem(s); {summary} valid")
+            return 1
+        print(f"bank OK: {summary}")
+        return 0
+    stats = bank.stats()
+    if args.json:
+        print(json.dumps(stats, indent=2))
+    else:
+        print(f"questions: {stats['questions']}  (per domain {stats['per_domain']}, per type {stats['per_type']})")
+        print(f"tags: {', '.join(f'{t} {n}' for t, n in stats['per_tag'].items()) or '-'}")
+        print(f"flashcards: {stats['flashcards']}  (per domain {stats['flashcards_per_domain']})")
+        print(f"drills: {stats['drills']}  (per domain {stats['drills_per_domain']})")
+        if stats["problems"]:
+            print(f"problems: {stats['problems']} (run `python -m course_utils bank validate`)")
+    return 0

@@ -1,0 +1,779 @@
+"""The practice exam: 65 questions by domain weight, 15 of them unscored, 130 minutes.
+
+Drawing
+    :func:`allocate` splits 65 questions over the domains by their weights (32/26/24/18 %)
+    with largest-remainder rounding: 21/17/15/12. The 15 unscored questions are split the same
+    way (5/4/3/3), so the 50 scored ones keep the weights too (16/13/12/9). Which questions are
+    drawn, which are unscored and their order all come from one ``seed``: the same seed on the
+    same bank gives the same exam. The learner is never told which questions are unscored.
+
+Scoring
+    A question scores only when the chosen set equals the correct set (no partial credit). The
+    scaled score is an approximation, because AWS does not publish its method: the percentage
+    of the 50 scored questions answered correctly is mapped linearly in two pieces,
+    0 % -> 100, 72 % -> 720 (the pass mark) and 100 % -> 1000 (:func:`scale_score`). Scoring is
+    compensatory: only the total counts, there is no pass mark per domain.
+
+Timing
+    :class:`ExamSession` takes a ``clock`` (a function returning an aware ``datetime``; freezegun
+    works too). :meth:`ExamSession.tick` submits the exam once the 130 minutes are over; any
+    action after the deadline does the same. The widget calls ``tick`` once a second from a
+    background thread while the exam runs.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import uuid
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable, Iterable
+
+from .bank import DOMAINS, Bank, load_bank
+from .widgets import STYLE, Readable, esc, output_item, set_output
+
+__all__ = [
+    "EXAM_QUESTIONS",
+    "UNSCORED_QUESTIONS",
+    "SCORED_QUESTIONS",
+    "DURATION",
+    "PASS_SCALED",
+    "PASS_RAW_PERCENT",
+    "SCORING_NOTE",
+    "ExamUnavailable",
+    "ExamOver",
+    "ExamItem",
+    "ExamResult",
+    "ExamSession",
+    "allocate",
+    "draw_exam",
+    "scale_score",
+    "domain_chart",
+    "history_chart",
+    "practice_exam",
+    "exam_history",
+    "ExamWidget",
+]
+
+EXAM_QUESTIONS = 65
+UNSCORED_QUESTIONS = 15
+SCORED_QUESTIONS = EXAM_QUESTIONS - UNSCORED_QUESTIONS
+DURATION = timedelta(minutes=130)
+MIN_SCALED, MAX_SCALED = 100, 1000
+PASS_SCALED = 720
+#: The raw percentage of scored questions that this course maps to 720 (an assumption).
+PASS_RAW_PERCENT = 72.0
+
+SCORING_NOTE = (
+    "How the score is computed here (an approximation: AWS does not publish its scaling). "
+    f"Only the {SCORED_QUESTIONS} scored questions count; the {UNSCORED_QUESTIONS} unscored ones are not identified, "
+    "as on the real exam. A multiple-response question counts only when every choice is right (no partial credit). "
+    f"Your percentage of scored questions answered correctly is mapped linearly in two pieces: 0 % -> {MIN_SCALED}, "
+    f"{PASS_RAW_PERCENT:g} % -> {PASS_SCALED} (the pass mark), 100 % -> {MAX_SCALED}. "
+    "Scoring is compensatory: only the total counts, there is no pass mark per domain."
+)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ExamUnavailable(Exception):
+    """The bank cannot supply a full exam (the message says what is missing)."""
+
+
+class ExamOver(RuntimeError):
+    """The exam was submitted (by the learner or by the clock): answers can no longer change."""
+
+
+def allocate(total: int, weights: dict[int, float] | None = None) -> dict[int, int]:
+    """Split ``total`` over the domains by weight, largest remainder first (ties: lower domain)."""
+    weights = weights or {d: w for d, (_name, w) in DOMAINS.items()}
+    norm = sum(weights.values())
+    exact = {d: total * w / norm for d, w in weights.items()}
+    counts = {d: int(v) for d, v in exact.items()}
+    left = total - sum(counts.values())
+    for d in sorted(exact, key=lambda d: (-(exact[d] - counts[d]), d))[:left]:
+        counts[d] += 1
+    return counts
+
+
+def scale_score(correct: int, total: int = SCORED_QUESTIONS) -> int:
+    """Scaled score 100-1000 from ``correct`` of ``total`` scored questions (see :data:`SCORING_NOTE`)."""
+    if total <= 0:
+        raise ValueError("total must be positive")
+    pct = 100.0 * max(0, min(correct, total)) / total
+    if pct <= PASS_RAW_PERCENT:
+        value = MIN_SCALED + pct * (PASS_SCALED - MIN_SCALED) / PASS_RAW_PERCENT
+    else:
+        value = PASS_SCALED + (pct - PASS_RAW_PERCENT) * (MAX_SCALED - PASS_SCALED) / (100.0 - PASS_RAW_PERCENT)
+    return int(value + 0.5 + 1e-9)
+
+
+@dataclass(frozen=True)
+class ExamItem:
+    question: Any
+    scored: bool
+
+
+def draw_exam(source: Bank | Iterable, seed: int) -> list[ExamItem]:
+    """65 questions by domain weight, 15 unscored, shuffled; all determined by ``seed``."""
+    questions = list(source.questions if isinstance(source, Bank) else source)
+    need = allocate(EXAM_QUESTIONS)
+    unscored = allocate(UNSCORED_QUESTIONS)
+    pools = {d: sorted((q for q in questions if q.domain == d), key=lambda q: q.id) for d in DOMAINS}
+    short = [f"domain {d} has {len(pools[d])} of the {need[d]} it needs" for d in DOMAINS if len(pools[d]) < need[d]]
+    if short:
+        raise ExamUnavailable(
+            f"The question bank has {len(questions)} usable questions; a full practice exam needs {EXAM_QUESTIONS} "
+            f"({'/'.join(str(need[d]) for d in DOMAINS)} for domains 1-4), and " + "; ".join(short) + ". "
+            "No shortened exam is given: it would not tell you much about the real one. Use the section quizzes "
+            "meanwhile, or check the bank with `python -m course_utils bank stats`."
+        )
+    rng = random.Random(seed)
+    items: list[ExamItem] = []
+    for d in DOMAINS:
+        picked = rng.sample(pools[d], need[d])
+        hidden = set(rng.sample(range(need[d]), unscored[d]))
+        items += [ExamItem(q, i not in hidden) for i, q in enumerate(picked)]
+    rng.shuffle(items)
+    return items
+
+
+@dataclass
+class ExamResult:
+    id: str
+    seed: int
+    started: datetime
+    finished: datetime
+    auto_submitted: bool
+    correct: int
+    total: int
+    scaled: int
+    passed: bool
+    per_domain: dict[int, dict[str, int]]
+    answered: int
+    items: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.correct / self.total
+
+    def record(self) -> dict[str, Any]:
+        """The attempt as stored in the progress file."""
+        return {
+            "id": self.id,
+            "seed": self.seed,
+            "started": self.started.isoformat(),
+            "finished": self.finished.isoformat(),
+            "auto_submitted": self.auto_submitted,
+            "correct": self.correct,
+            "total": self.total,
+            "percent": round(self.percent, 1),
+            "scaled": self.scaled,
+            "passed": self.passed,
+            "per_domain": {str(d): v for d, v in self.per_domain.items()},
+            "answered": self.answered,
+            "questions": [{"id": i["id"], "chosen": i["chosen"], "correct": i["correct"]} for i in self.items],
+        }
+
+    def summary(self) -> str:
+        verdict = "PASS" if self.passed else "FAIL"
+        how = " (submitted automatically when the time ran out)" if self.auto_submitted else ""
+        lines = [
+            f"Scaled score {self.scaled} / 1000: {verdict} (pass mark {PASS_SCALED}){how}.",
+            f"{self.correct} of {self.total} scored questions right ({self.percent:.0f} %); "
+            f"{self.answered} of {EXAM_QUESTIONS} questions answered.",
+        ]
+        for d, v in self.per_domain.items():
+            pct = 100.0 * v["correct"] / v["total"] if v["total"] else 0.0
+            lines.append(f"  Domain {d} {DOMAINS[d][0]}: {v['correct']}/{v['total']} ({pct:.0f} %)")
+        return "\n".join(lines)
+
+
+class ExamSession:
+    """One attempt: answers, flags, navigation, the clock and scoring (no widgets)."""
+
+    def __init__(
+        self,
+        items: list[ExamItem],
+        seed: int,
+        *,
+        duration: timedelta = DURATION,
+        clock: Callable[[], datetime] = _utcnow,
+        store=None,
+        on_submit: Callable[[ExamResult], None] | None = None,
+    ) -> None:
+        self.items, self.seed, self.duration, self.clock = list(items), seed, duration, clock
+        self.store, self.on_submit = store, on_submit
+        self.id = f"exam-{uuid.uuid4().hex[:12]}"
+        self.answers: dict[int, list[str]] = {}
+        self.flags: set[int] = set()
+        self.current = 0
+        self.started: datetime | None = None
+        self.deadline: datetime | None = None
+        self.result: ExamResult | None = None
+        self.abandoned = False
+        self._lock = threading.RLock()
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    # -- clock ---------------------------------------------------------------------------
+    def start(self) -> None:
+        with self._lock:
+            if self.started is None:
+                self.started = self.clock()
+                self.deadline = self.started + self.duration
+
+    def remaining(self) -> timedelta:
+        if self.deadline is None:
+            return self.duration
+        if self.result is not None:
+            return max(timedelta(0), self.deadline - self.result.finished)
+        return max(timedelta(0), self.deadline - self.clock())
+
+    def tick(self) -> ExamResult | None:
+        """Submit if the time is up; returns the result when this call submitted."""
+        with self._lock:
+            if self.result is None and not self.abandoned and self.deadline is not None and self.clock() >= self.deadline:
+                return self._submit(auto=True)
+        return None
+
+    def _active(self) -> None:
+        if self.started is None:
+            raise RuntimeError("the exam has not started: call start() first")
+        self.tick()
+        if self.result is not None:
+            raise ExamOver("the exam is over" + (": the time ran out" if self.result.auto_submitted else ""))
+
+    # -- answering and navigation -------------------------------------------------------
+    def answer(self, index: int, keys: Iterable[str]) -> None:
+        with self._lock:
+            self._active()
+            keys = sorted(set(keys))
+            if keys:
+                self.answers[index] = keys
+            else:
+                self.answers.pop(index, None)
+
+    def flag(self, index: int, on: bool = True) -> None:
+        with self._lock:
+            self._active()
+            (self.flags.add if on else self.flags.discard)(index)
+
+    def goto(self, index: int) -> int:
+        with self._lock:
+            self._active()
+            self.current = max(0, min(index, len(self.items) - 1))
+            return self.current
+
+    def next(self) -> int:
+        return self.goto(self.current + 1)
+
+    def previous(self) -> int:
+        return self.goto(self.current - 1)
+
+    def complete(self, index: int) -> bool:
+        chosen = self.answers.get(index, [])
+        return len(chosen) == self.items[index].question.choose
+
+    def unanswered(self) -> list[int]:
+        """Questions with no answer, or with fewer/more choices than the question asks for."""
+        return [i for i in range(len(self.items)) if not self.complete(i)]
+
+    def flagged(self) -> list[int]:
+        return sorted(self.flags)
+
+    # -- scoring ------------------------------------------------------------------------
+    def submit(self) -> ExamResult:
+        with self._lock:
+            if self.result is not None:
+                return self.result
+            if self.started is None:
+                raise RuntimeError("the exam has not started")
+            expired = self.tick()
+            return expired or self._submit(auto=False)
+
+    def _submit(self, auto: bool) -> ExamResult:
+        finished = self.deadline if auto and self.deadline else self.clock()
+        per_domain = {d: {"correct": 0, "total": 0} for d in DOMAINS}
+        rows, correct = [], 0
+        for i, item in enumerate(self.items):
+            q, chosen = item.question, self.answers.get(i, [])
+            right = q.is_correct(chosen) if chosen else False
+            rows.append({"id": q.id, "chosen": chosen, "correct": right, "scored": item.scored, "domain": q.domain})
+            if item.scored:
+                per_domain[q.domain]["total"] += 1
+                if right:
+                    per_domain[q.domain]["correct"] += 1
+                    correct += 1
+        total = sum(1 for item in self.items if item.scored)
+        scaled = scale_score(correct, total)
+        self.result = ExamResult(
+            id=self.id,
+            seed=self.seed,
+            started=self.started or finished,
+            finished=finished,
+            auto_submitted=auto,
+            correct=correct,
+            total=total,
+            scaled=scaled,
+            passed=scaled >= PASS_SCALED,
+            per_domain=per_domain,
+            answered=len(self.answers),
+            items=rows,
+        )
+        self._save(self.result)
+        if self.on_submit is not None:
+            self.on_submit(self.result)
+        return self.result
+
+    def _save(self, result: ExamResult) -> None:
+        store = self.store
+        if store is None:
+            from .progress import get_store
+
+            store = get_store()
+        record = result.record()
+        at = record["finished"]
+
+        def change(data):
+            if not any(a.get("id") == record["id"] for a in data["exams"]):
+                data["exams"].append(record)
+            for row in result.items:
+                if row["chosen"]:
+                    answer = {"at": at, "chosen": row["chosen"], "correct": row["correct"], "source": "exam"}
+                    data["answers"].setdefault(row["id"], []).append(answer)
+
+        store.update(change)
+
+
+# -- charts ------------------------------------------------------------------------------
+def _png(fig) -> bytes:
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def domain_chart(result: ExamResult) -> bytes:
+    """PNG: percentage right per domain, with the pass line (the overall mark, not a per-domain one)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 3.2))
+    ax = fig.add_subplot()
+    labels, values = [], []
+    for d, v in result.per_domain.items():
+        labels.append(f"D{d} {DOMAINS[d][0].split()[0]}\n{v['correct']}/{v['total']}")
+        values.append(100.0 * v["correct"] / v["total"] if v["total"] else 0.0)
+    colours = ["#1a7f37" if v >= PASS_RAW_PERCENT else "#cf222e" for v in values]
+    ax.bar(labels, values, color=colours)
+    ax.axhline(PASS_RAW_PERCENT, color="black", linestyle="--", linewidth=1)
+    ax.text(3.45, PASS_RAW_PERCENT + 1.5, f"{PASS_RAW_PERCENT:g} % = {PASS_SCALED} (overall pass line)", ha="right", fontsize=8)
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("% of scored questions right")
+    ax.set_title(f"Scaled {result.scaled}: {'pass' if result.passed else 'fail'} (compensatory, no per-domain pass mark)", fontsize=10)
+    return _png(fig)
+
+
+def history_chart(attempts: list[dict[str, Any]]) -> bytes:
+    """PNG: scaled score per attempt over time, with the 720 pass line."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 3.0))
+    ax = fig.add_subplot()
+    xs = list(range(1, len(attempts) + 1))
+    ys = [a.get("scaled", 0) for a in attempts]
+    ax.plot(xs, ys, marker="o", color="#1f6feb")
+    ax.axhline(PASS_SCALED, color="black", linestyle="--", linewidth=1, label=f"pass {PASS_SCALED}")
+    ax.set_xticks(xs, [a.get("finished", "")[:10] for a in attempts], rotation=30, fontsize=7)
+    ax.set_ylim(MIN_SCALED, MAX_SCALED)
+    ax.set_ylabel("scaled score")
+    ax.set_title("Your practice exams", fontsize=10)
+    ax.legend(loc="lower right", fontsize=8)
+    return _png(fig)
+
+
+def _image_item(png: bytes, alt: str) -> dict[str, Any]:
+    import base64
+
+    return output_item(alt, None, {"image/png": base64.b64encode(png).decode("ascii")})
+
+
+def history_text(attempts: list[dict[str, Any]]) -> str:
+    if not attempts:
+        return "No practice exam submitted yet: your attempts and a score-over-time chart will appear here."
+    lines = [f"{len(attempts)} practice exam(s):"]
+    for n, a in enumerate(attempts, 1):
+        verdict = "pass" if a.get("passed") else "fail"
+        lines.append(f"  {n}. {a.get('finished', '')[:16]}  scaled {a.get('scaled')} ({verdict}), seed {a.get('seed')}")
+    return "\n".join(lines)
+
+
+class _History(Readable):
+    def __init__(self, attempts: list[dict[str, Any]]) -> None:
+        import ipywidgets as w
+
+        self.attempts = attempts
+        self.output = w.Output()
+        self.output.add_class("course-exam-history")
+        items = [output_item(history_text(attempts))]
+        if attempts:
+            items.append(_image_item(history_chart(attempts), "chart: scaled score per attempt with the 720 pass line"))
+        set_output(self.output, *items)
+        self.widget = self.output
+
+    def text(self) -> str:
+        return history_text(self.attempts)
+
+
+def exam_history(store=None) -> _History:
+    """Your submitted practice exams and a score-over-time chart."""
+    if store is None:
+        from .progress import get_store
+
+        store = get_store()
+    return _History(store.exams())
+
+
+# -- the widget --------------------------------------------------------------------------
+_live: "weakref.WeakSet[ExamWidget]" = weakref.WeakSet()
+
+
+def _fmt(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+class ExamWidget(Readable):
+    """Start screen, question screen, review screen, results and answer review."""
+
+    def __init__(self, session: ExamSession | None, message: str | None = None, timer: bool = True) -> None:
+        import ipywidgets as w
+
+        self.w = w
+        self.session, self.message, self.use_timer = session, message, timer
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._selectors: dict[int, Any] = {}
+        self._syncing = False
+        for other in list(_live):  # Run All again: the previous exam widget is abandoned, not submitted
+            other.abandon()
+        _live.add(self)
+
+        self.timer_label = w.HTML()
+        self.timer_label.add_class("course-exam-timer")
+        self.position = w.HTML()
+        self.position.add_class("course-exam-position")
+        self.stem = w.HTML()
+        self.stem.add_class("course-exam-stem")
+        self.choices = w.VBox()
+        self.choices.add_class("course-exam-choices")
+        self.prev_button = self._button("Previous", "course-exam-prev", lambda: self._go(self.session.current - 1))
+        self.next_button = self._button("Next", "course-exam-next", lambda: self._go(self.session.current + 1))
+        self.flag_button = w.ToggleButton(description="Flag for review", icon="flag")
+        self.flag_button.add_class("course-exam-flag")
+        self.flag_button.observe(self._on_flag, names="value")
+        self.jump = w.Dropdown(description="Go to", layout=w.Layout(width="220px"))
+        self.jump.add_class("course-exam-jump")
+        self.jump.observe(self._on_jump, names="value")
+        self.review_button = self._button("Review screen", "course-exam-review-button", self.show_review)
+        self.submit_button = self._button("Submit exam", "course-exam-submit", self.submit, style="danger")
+        self.review_box = w.VBox()
+        self.review_box.add_class("course-exam-review")
+        self.results = w.Output()
+        self.results.add_class("course-exam-results")
+        self.answers_review = w.Output()
+        self.answers_review.add_class("course-exam-answers")
+        self.start_button = self._button("Start exam", "course-exam-start", self.start, style="primary")
+        self.body = w.VBox()
+        self.widget = w.VBox([w.HTML(STYLE), self.timer_label, self.body])
+        self.widget.add_class("course-exam")
+        if session is not None:
+            session.on_submit = lambda result: self.show_results()
+        self.show_start()
+
+    def _button(self, label: str, css: str, action: Callable[[], Any], style: str = ""):
+        button = self.w.Button(description=label, button_style=style)
+        button.add_class(css)
+        button.on_click(lambda _b: action())
+        return button
+
+    # -- screens ------------------------------------------------------------------------
+    def show_start(self) -> None:
+        w = self.w
+        if self.session is None:
+            note = w.HTML(f'<div class="course-exam-unavailable"><b>Practice exam not available yet.</b> {esc(self.message)}</div>')
+            self.body.children = [note]
+            return
+        s = self.session
+        intro = w.HTML(
+            f'<div class="course-exam-intro"><b>Practice exam</b>: {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes. '
+            f"{UNSCORED_QUESTIONS} questions are unscored and not identified, as on the real exam. "
+            "The clock starts when you press <i>Start exam</i> and the exam is submitted when it reaches zero.<br>"
+            f"<small>Exam seed <code>{s.seed}</code>: <code>quiz.practice_exam(seed={s.seed})</code> gives you the same exam again."
+            f"<br>{esc(SCORING_NOTE)}</small></div>"
+        )
+        self.timer_label.value = f"<b>Time:</b> {_fmt(s.duration)}"
+        self.body.children = [intro, self.start_button]
+
+    def start(self) -> None:
+        s = self.session
+        s.start()
+        self._refresh_jump()
+        self.show_question(s.current)
+        if self.use_timer and self._thread is None:
+            self._thread = threading.Thread(target=self._run_timer, name=f"{s.id}-timer", daemon=True)
+            self._thread.start()
+
+    def _selector(self, index: int):
+        if index in self._selectors:
+            return self._selectors[index]
+        w, q = self.w, self.session.items[index].question
+        if q.type == "single":
+            widget = w.RadioButtons(options=[(f"{o.key}. {o.text}", o.key) for o in q.options], value=None, layout=w.Layout(width="100%"))
+            widget.observe(lambda change, i=index: self._on_answer(i, [change["new"]] if change["new"] else []), names="value")
+            boxes = None
+        else:
+            boxes = [w.Checkbox(value=False, description=f"{o.key}. {o.text}", indent=False, layout=w.Layout(width="100%")) for o in q.options]
+            for box in boxes:
+                box.observe(lambda change, i=index: self._on_boxes(i), names="value")
+            widget = w.VBox([w.HTML(f"<b>Choose {q.choose}</b>"), *boxes])
+        self._selectors[index] = (widget, boxes)
+        return self._selectors[index]
+
+    def _update_position(self) -> None:
+        s = self.session
+        self.position.value = (
+            f"<b>Question {s.current + 1} of {len(s)}</b> · {len(s) - len(s.unanswered())} answered · {len(s.flags)} flagged"
+        )
+
+    def _on_answer(self, index: int, keys: list[str]) -> None:
+        try:
+            self.session.answer(index, keys)
+        except ExamOver:
+            return self.show_results()
+        self._refresh_jump()
+        self._update_position()
+
+    def _on_boxes(self, index: int) -> None:
+        q = self.session.items[index].question
+        _widget, boxes = self._selectors[index]
+        self._on_answer(index, [o.key for o, b in zip(q.options, boxes) if b.value])
+
+    def select(self, keys: Iterable[str]) -> None:
+        """Choose ``keys`` on the current question (what the learner's clicks do)."""
+        keys = list(keys)
+        widget, boxes = self._selector(self.session.current)
+        if boxes is None:
+            widget.value = keys[0] if keys else None
+        else:
+            q = self.session.items[self.session.current].question
+            for o, box in zip(q.options, boxes):
+                box.value = o.key in keys
+
+    def show_question(self, index: int) -> None:
+        s = self.session
+        if s.result is not None:
+            return self.show_results()
+        index = s.goto(index)
+        q = s.items[index].question
+        self._update_position()
+        self.stem.value = f"<p>{esc(q.stem)}</p>"
+        widget, _boxes = self._selector(index)
+        self.choices.children = [widget]
+        self._syncing = True
+        self.flag_button.value = index in s.flags
+        self.jump.value = index
+        self._syncing = False
+        self.prev_button.disabled = index == 0
+        self.next_button.disabled = index == len(s) - 1
+        nav = self.w.HBox([self.prev_button, self.next_button, self.flag_button, self.jump])
+        self.body.children = [self.position, self.stem, self.choices, nav, self.w.HBox([self.review_button, self.submit_button])]
+
+    def _go(self, index: int) -> None:
+        try:
+            self.show_question(index)
+        except ExamOver:
+            self.show_results()
+
+    def _on_flag(self, change) -> None:
+        if self._syncing or self.session.result is not None:
+            return
+        try:
+            self.session.flag(self.session.current, bool(change["new"]))
+        except ExamOver:
+            return self.show_results()
+        self._refresh_jump()
+        self.show_question(self.session.current)
+
+    def _on_jump(self, change) -> None:
+        if self._syncing or change["new"] is None or self.session.result is not None:
+            return
+        self._go(change["new"])
+
+    def _refresh_jump(self) -> None:
+        s = self.session
+        labels = []
+        for i in range(len(s)):
+            marks = ("" if s.complete(i) else " (unanswered)") + (" ⚑" if i in s.flags else "")
+            labels.append((f"Q{i + 1}{marks}", i))
+        self._syncing = True
+        current = s.current
+        self.jump.options = labels
+        self.jump.value = current
+        self._syncing = False
+
+    def review_text(self) -> str:
+        s = self.session
+        unanswered = ", ".join(f"Q{i + 1}" for i in s.unanswered()) or "none"
+        flagged = ", ".join(f"Q{i + 1}" for i in s.flagged()) or "none"
+        return f"Unanswered: {unanswered}\nFlagged for review: {flagged}\nTime left: {_fmt(s.remaining())}"
+
+    def show_review(self) -> None:
+        w, s = self.w, self.session
+        if s.tick() is not None or s.result is not None:
+            return self.show_results()
+        rows = [w.HTML('<h4>Review screen</h4><pre class="course-exam-review-text">' + esc(self.review_text()) + "</pre>")]
+        for title, indices in (("Unanswered", s.unanswered()), ("Flagged for review", s.flagged())):
+            buttons = []
+            for i in indices:
+                b = w.Button(description=f"Q{i + 1}", layout=w.Layout(width="70px"))
+                b.add_class("course-exam-review-item")
+                b.on_click(lambda _b, i=i: self._go(i))
+                buttons.append(b)
+            rows.append(w.HTML(f"<b>{title}</b> ({len(indices)})"))
+            rows.append(w.Box(buttons, layout=w.Layout(flex_flow="row wrap")) if buttons else w.HTML("<i>none</i>"))
+        back = self._button("Back to the questions", "course-exam-back", lambda: self._go(s.current))
+        back.layout.width = "auto"
+        rows.append(w.HBox([back, self.submit_button]))
+        self.review_box.children = rows
+        self.body.children = [self.review_box]
+
+    def submit(self) -> ExamResult:
+        result = self.session.submit()  # on_submit shows the results
+        return result
+
+    def show_results(self) -> None:
+        self._stop.set()
+        s, w = self.session, self.w
+        result = s.result
+        if result is None:
+            return
+        self.timer_label.value = f"<b>Time used:</b> {_fmt(result.finished - result.started)}"
+        verdict = "PASS" if result.passed else "FAIL"
+        css = "course-result-right" if result.passed else "course-result-wrong"
+        html = (
+            f'<p class="{css}" style="font-size:1.3em">Scaled score {result.scaled} / 1000: {verdict}</p>'
+            f"<pre>{esc(result.summary())}</pre><p><small>{esc(SCORING_NOTE)}</small></p>"
+        )
+        items = [output_item(result.summary() + "\n" + SCORING_NOTE, html)]
+        items.append(_image_item(domain_chart(result), "chart: % right per domain with the pass line"))
+        attempts = self._attempts()
+        if attempts:
+            items.append(output_item(history_text(attempts)))
+            items.append(_image_item(history_chart(attempts), "chart: scaled score per attempt"))
+        set_output(self.results, *items)
+        review = self._button("Review every answer", "course-exam-review-answers", self.show_answers)
+        self.body.children = [self.results, review, self.answers_review]
+
+    def _attempts(self) -> list[dict[str, Any]]:
+        store = self.session.store
+        if store is None:
+            from .progress import get_store
+
+            store = get_store()
+        return store.exams()
+
+    def answers_text(self) -> str:
+        s = self.session
+        lines = []
+        for i, item in enumerate(s.items):
+            q, chosen = item.question, s.answers.get(i, [])
+            mark = "right" if chosen and q.is_correct(chosen) else "wrong"
+            lines.append(f"Q{i + 1} [{mark}] {q.stem}")
+            lines.append(f"  your answer: {', '.join(chosen) or '(none)'}; correct: {', '.join(q.correct)}")
+            for o in q.options:
+                lines.append(f"  {o.key}. [{'correct' if o.key in q.correct else 'wrong'}] {o.text} -- {o.explanation}")
+        return "\n".join(lines)
+
+    def show_answers(self) -> None:
+        s = self.session
+        parts = []
+        for i, item in enumerate(s.items):
+            q, chosen = item.question, s.answers.get(i, [])
+            right = bool(chosen) and q.is_correct(chosen)
+            options = "".join(
+                f"<li><b>{'✔' if o.key in q.correct else '✘'} {esc(o.key)}.</b> {esc(o.text)}"
+                f"{' <i>(your choice)</i>' if o.key in chosen else ''}<br><small>{esc(o.explanation)}</small></li>"
+                for o in q.options
+            )
+            parts.append(
+                f'<div class="course-exam-question"><p><b>Q{i + 1}</b> '
+                f'<span class="{"course-result-right" if right else "course-result-wrong"}">{"✔ right" if right else "✘ wrong"}</span>'
+                f" <small>domain {q.domain} · {esc(q.section)}</small><br>{esc(q.stem)}</p>"
+                f'<ul class="course-explanations">{options}</ul></div>'
+            )
+        set_output(self.answers_review, output_item(self.answers_text(), "".join(parts)))
+
+    # -- timer --------------------------------------------------------------------------
+    def tick(self) -> None:
+        """One timer step: update the countdown; at zero the exam is submitted."""
+        s = self.session
+        if s is None or s.started is None or s.result is not None or s.abandoned:
+            return
+        if s.tick() is None:
+            self.timer_label.value = f"<b>Time left:</b> {_fmt(s.remaining())}"
+
+    def _run_timer(self) -> None:
+        while not self._stop.wait(1.0):
+            try:
+                self.tick()
+            except Exception:  # pragma: no cover - a closed comm must not kill the kernel thread
+                break
+            if self.session.result is not None or self.session.abandoned:
+                break
+
+    def abandon(self) -> None:
+        """Stop the clock without submitting (the cell was run again)."""
+        self._stop.set()
+        if self.session is not None and self.session.result is None:
+            self.session.abandoned = True
+
+    def text(self) -> str:
+        if self.session is None:
+            return f"Practice exam not available yet. {self.message}"
+        s = self.session
+        return (
+            f"Practice exam: {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes, "
+            f"{UNSCORED_QUESTIONS} of them unscored (not identified). Exam seed {s.seed}. "
+            "Open this notebook in JupyterLab and press Start exam.\n" + SCORING_NOTE
+        )
+
+
+def practice_exam(
+    seed: int | None = None,
+    *,
+    bank: Bank | None = None,
+    data_dir=None,
+    store=None,
+    clock: Callable[[], datetime] = _utcnow,
+    duration: timedelta = DURATION,
+    timer: bool = True,
+) -> ExamWidget:
+    """A full practice exam (press *Start exam*). Without enough questions, a clear message instead."""
+    bank = bank if bank is not None else load_bank(data_dir)
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 1_000_000)
+    try:
+        items = draw_exam(bank, seed)
+    except ExamUnavailable as exc:
+        return ExamWidget(None, str(exc), timer=timer)
+    return ExamWidget(ExamSession(items, seed, duration=duration, clock=clock, store=store), timer=timer)

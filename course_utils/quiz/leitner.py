@@ -1,0 +1,206 @@
+"""Flashcards with Leitner boxes.
+
+Every card starts in box 1. *Knew it* moves it up one box, *Missed it* sends it back to box 1.
+A card is due again after its box's interval: box 1 at once, then 1, 3, 7 and 14 days
+(:data:`LEITNER_INTERVALS`). Box and due date are saved per card in the progress file.
+CSS classes: ``course-flash`` (widget), ``course-flash-card``, ``course-flash-flip``,
+``course-flash-knew``, ``course-flash-missed``, ``course-flash-domain``, ``course-flash-counts``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from typing import Any, Callable
+
+from .bank import DOMAINS, Bank, load_bank
+from .widgets import STYLE, Readable, esc, output_item, set_output
+
+__all__ = ["LEITNER_INTERVALS", "BOXES", "Deck", "FlashcardsWidget", "flashcards", "box_chart"]
+
+#: Days until a card in box 1..5 is due again.
+LEITNER_INTERVALS: tuple[int, ...] = (0, 1, 3, 7, 14)
+BOXES = len(LEITNER_INTERVALS)
+_EPOCH = "1970-01-01T00:00:00+00:00"
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Deck:
+    """The cards (optionally of one domain) with their saved Leitner state."""
+
+    def __init__(self, cards: list, store=None, clock: Callable[[], datetime] = _utcnow, domain: int | None = None) -> None:
+        if store is None:
+            from .progress import get_store
+
+            store = get_store()
+        self.all_cards, self.store, self.clock, self.domain = list(cards), store, clock, domain
+        self._states = dict(store.card_states())
+
+    @property
+    def cards(self) -> list:
+        return [c for c in self.all_cards if self.domain is None or c.domain == self.domain]
+
+    def state(self, card_id: str) -> dict[str, Any]:
+        return self._states.get(card_id) or {"box": 1, "due": _EPOCH, "reviewed": None, "seen": 0, "knew": 0}
+
+    def due(self) -> list:
+        """Cards due now, the most overdue first (lower boxes first on ties)."""
+        now = self.clock().isoformat()
+        due = [c for c in self.cards if self.state(c.id)["due"] <= now]
+        return sorted(due, key=lambda c: (self.state(c.id)["due"], self.state(c.id)["box"], c.id))
+
+    def next_due(self) -> str | None:
+        dues = [self.state(c.id)["due"] for c in self.cards]
+        return min(dues) if dues else None
+
+    def review(self, card_id: str, knew: bool) -> dict[str, Any]:
+        """Record *Knew it* / *Missed it* and schedule the card's next review."""
+        old = self.state(card_id)
+        box = min(old["box"] + 1, BOXES) if knew else 1
+        now = self.clock()
+        state = {
+            "box": box,
+            "due": (now + timedelta(days=LEITNER_INTERVALS[box - 1])).isoformat(),
+            "reviewed": now.isoformat(),
+            "seen": old.get("seen", 0) + 1,
+            "knew": old.get("knew", 0) + (1 if knew else 0),
+        }
+        self.store.set_card_state(card_id, state)
+        self._states[card_id] = state
+        return state
+
+    def counts(self) -> dict[str, Any]:
+        boxes = Counter(self.state(c.id)["box"] for c in self.cards)
+        return {"total": len(self.cards), "due": len(self.due()), "boxes": {b: boxes.get(b, 0) for b in range(1, BOXES + 1)}}
+
+
+def box_chart(counts: dict[str, Any]) -> bytes:
+    """PNG: cards per Leitner box."""
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.0, 2.4))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    boxes = counts["boxes"]
+    labels = [f"box {b}\n{LEITNER_INTERVALS[b - 1]} d" for b in boxes]
+    ax.bar(labels, list(boxes.values()), color=["#cf222e", "#bc4c00", "#9a6700", "#1f6feb", "#1a7f37"][: len(boxes)])
+    ax.set_ylabel("cards")
+    ax.set_title(f"{counts['total']} cards, {counts['due']} due now", fontsize=10)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _counts_text(counts: dict[str, Any]) -> str:
+    boxes = " · ".join(f"box {b}: {n}" for b, n in counts["boxes"].items())
+    return f"{counts['total']} cards, {counts['due']} due now · {boxes}"
+
+
+class FlashcardsWidget(Readable):
+    def __init__(self, deck: Deck) -> None:
+        import ipywidgets as w
+
+        self.deck = deck
+        self.current = None
+        self.flipped = False
+        options = [("All domains", 0)] + [(f"Domain {d}: {name}", d) for d, (name, _w) in DOMAINS.items()]
+        self.domain = w.Dropdown(options=options, value=deck.domain or 0, description="Deck")
+        self.domain.add_class("course-flash-domain")
+        self.domain.observe(self._on_domain, names="value")
+        self.counts = w.HTML()
+        self.counts.add_class("course-flash-counts")
+        self.card = w.HTML()
+        self.card.add_class("course-flash-card")
+        self.flip_button = w.Button(description="Flip", icon="refresh")
+        self.flip_button.add_class("course-flash-flip")
+        self.knew_button = w.Button(description="Knew it", button_style="success")
+        self.knew_button.add_class("course-flash-knew")
+        self.missed_button = w.Button(description="Missed it", button_style="warning")
+        self.missed_button.add_class("course-flash-missed")
+        self.flip_button.on_click(lambda _b: self.flip())
+        self.knew_button.on_click(lambda _b: self.answer(True))
+        self.missed_button.on_click(lambda _b: self.answer(False))
+        self.chart = w.Output()
+        self.chart.add_class("course-flash-chart")
+        self.widget = w.VBox(
+            [w.HTML(STYLE), self.domain, self.counts, self.card, w.HBox([self.flip_button, self.knew_button, self.missed_button]), self.chart]
+        )
+        self.widget.add_class("course-flash")
+        self.show_next()
+
+    def _on_domain(self, change) -> None:
+        self.deck.domain = change["new"] or None
+        self.show_next()
+
+    def show_next(self) -> None:
+        due = self.deck.due()
+        self.current = due[0] if due else None
+        self.flipped = False
+        self._render()
+
+    def flip(self) -> None:
+        if self.current is not None:
+            self.flipped = not self.flipped
+            self._render()
+
+    def answer(self, knew: bool) -> dict[str, Any] | None:
+        if self.current is None or not self.flipped:
+            return None
+        state = self.deck.review(self.current.id, knew)
+        self.show_next()
+        return state
+
+    def card_text(self) -> str:
+        c = self.current
+        if c is None:
+            if not self.deck.cards:
+                return "No flashcards in this deck yet."
+            nxt = self.deck.next_due()
+            return f"Nothing due now. The next card is due {nxt[:16].replace('T', ' ')} UTC."
+        side = "Back" if self.flipped else "Front"
+        text = c.back if self.flipped else c.front
+        state = self.deck.state(c.id)
+        return f"[{side}] {text}  (box {state['box']}, domain {c.domain}{', ' + ', '.join(c.tags) if c.tags else ''})"
+
+    def _render(self) -> None:
+        counts = self.deck.counts()
+        self.counts.value = f"<b>{esc(_counts_text(counts))}</b>"
+        c = self.current
+        if c is None:
+            self.card.value = f'<div style="padding:16px"><i>{esc(self.card_text())}</i></div>'
+        else:
+            colour = "#ddf4ff" if not self.flipped else "#dafbe1"
+            side = "Answer" if self.flipped else "Question"
+            body = c.back if self.flipped else c.front
+            state = self.deck.state(c.id)
+            self.card.value = (
+                f'<div style="background:{colour};border-radius:8px;padding:18px;min-height:80px;max-width:640px">'
+                f"<small>{side} · box {state['box']} · domain {c.domain}</small>"
+                f'<p style="font-size:1.15em">{esc(body)}</p></div>'
+            )
+        self.flip_button.disabled = c is None
+        self.knew_button.disabled = self.missed_button.disabled = c is None or not self.flipped
+        if counts["total"]:
+            import base64
+
+            png = base64.b64encode(box_chart(counts)).decode("ascii")
+            set_output(self.chart, output_item(_counts_text(counts), None, {"image/png": png}))
+        else:
+            set_output(self.chart)
+
+    def text(self) -> str:
+        lines = [f"Flashcards: {_counts_text(self.deck.counts())}", self.card_text()]
+        lines.append("Flip the card, then press Knew it or Missed it (in JupyterLab).")
+        return "\n".join(lines)
+
+
+def flashcards(domain: int | None = None, *, bank: Bank | None = None, data_dir=None, store=None, clock=_utcnow) -> FlashcardsWidget:
+    """Study the flashcards (all domains, or one), due cards first."""
+    bank = bank if bank is not None else load_bank(data_dir)
+    return FlashcardsWidget(Deck(bank.flashcards, store=store, clock=clock, domain=domain))

@@ -1,0 +1,300 @@
+"""Practice exam: sampling by weight, seeds, unscored questions, clock, scoring, widget."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+
+from course_utils.quiz import exam
+from course_utils.quiz.bank import load_bank
+from course_utils.quiz.exam import ExamOver, ExamSession, allocate, draw_exam, scale_score
+from course_utils.quiz.progress import ProgressStore
+from course_utils.quiz.widgets import output_text
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="module")
+def bank():
+    return load_bank(DATA / "bank_exam", strict=True)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
+    return ProgressStore(tmp_path / "progress.json")
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def test_allocation_by_weight_largest_remainder():
+    assert allocate(65) == {1: 21, 2: 17, 3: 15, 4: 12}
+    assert allocate(15) == {1: 5, 2: 4, 3: 3, 4: 3}
+    assert allocate(50) == {1: 16, 2: 13, 3: 12, 4: 9}
+    # 10 questions: exact 3.2/2.6/2.4/1.8 -> floors 3/2/2/1, the two largest remainders (.8, .6) win.
+    assert allocate(10) == {1: 3, 2: 3, 3: 2, 4: 2}
+    for total in range(1, 120):
+        counts = allocate(total)
+        assert sum(counts.values()) == total
+        for d, w in {1: 0.32, 2: 0.26, 3: 0.24, 4: 0.18}.items():
+            assert abs(counts[d] - total * w) < 1
+
+
+def test_draw_by_weight_with_15_hidden_unscored(bank):
+    items = draw_exam(bank, seed=7)
+    assert len(items) == 65 and len({i.question.id for i in items}) == 65
+    assert Counter(i.question.domain for i in items) == {1: 21, 2: 17, 3: 15, 4: 12}
+    unscored = [i for i in items if not i.scored]
+    assert len(unscored) == 15
+    assert Counter(i.question.domain for i in unscored) == {1: 5, 2: 4, 3: 3, 4: 3}
+    assert Counter(i.question.domain for i in items if i.scored) == {1: 16, 2: 13, 3: 12, 4: 9}
+
+
+def test_same_seed_same_exam_other_seed_other_exam(bank):
+    def shape(seed):
+        return [(i.question.id, i.scored) for i in draw_exam(bank, seed)]
+
+    assert shape(123) == shape(123)
+    assert shape(123) != shape(124)
+    assert shape(123) != shape(999)
+
+
+def test_small_bank_gives_a_clear_message_not_a_short_exam(store):
+    small = load_bank(DATA / "bank_small")
+    with pytest.raises(exam.ExamUnavailable) as info:
+        draw_exam(small, 1)
+    message = str(info.value)
+    assert "3 usable questions" in message and "needs 65" in message and "domain 3 has 0 of the 15" in message
+    widget = exam.practice_exam(seed=1, bank=small, timer=False)
+    assert widget.session is None
+    assert "Practice exam not available yet" in widget._repr_mimebundle_()["text/plain"]
+    assert "course-exam-unavailable" in widget.body.children[0].value
+
+
+def test_scale_score_anchors_and_monotonic():
+    assert scale_score(0) == 100
+    assert scale_score(50) == 1000
+    assert scale_score(36) == 720  # 72 % is the assumed pass point
+    assert scale_score(35) == 703  # 70 %: 100 + 70 * 620 / 72 = 702.8
+    assert scale_score(43) == 860  # 86 %: 720 + 14 * 10
+    scores = [scale_score(n) for n in range(51)]
+    assert scores == sorted(scores) and len(set(scores)) == 51
+    assert "does not publish" in exam.SCORING_NOTE and "compensatory" in exam.SCORING_NOTE and "72 %" in exam.SCORING_NOTE
+
+
+def _answer_all(session, right_scored: int | None = None, skip_scored: int = 0):
+    """Answer every question right except the first ``skip_scored`` scored ones (answered wrong)."""
+    wrong_left = skip_scored
+    for index, item in enumerate(session.items):
+        q = item.question
+        if item.scored and wrong_left:
+            wrong_left -= 1
+            bad = [k for k in q.keys if k not in q.correct][: q.choose]
+            session.answer(index, bad)
+        else:
+            session.answer(index, q.correct)
+
+
+def test_scoring_counts_only_scored_questions(bank, store):
+    clock = FakeClock()
+    session = ExamSession(draw_exam(bank, 5), 5, clock=clock, store=store)
+    session.start()
+    _answer_all(session, skip_scored=14)  # 36 of 50 scored right
+    # The unscored ones answered wrong do not change the score.
+    for index, item in enumerate(session.items):
+        if not item.scored:
+            q = item.question
+            session.answer(index, [k for k in q.keys if k not in q.correct][: q.choose])
+    clock.advance(minutes=40)
+    result = session.submit()
+    assert (result.correct, result.total, result.scaled, result.passed) == (36, 50, 720, True)
+    assert result.answered == 65 and not result.auto_submitted
+    assert sum(v["total"] for v in result.per_domain.values()) == 50
+    saved = store.exams()
+    assert len(saved) == 1 and saved[0]["scaled"] == 720 and saved[0]["seed"] == 5
+    assert saved[0]["per_domain"]["1"]["total"] == 16
+    # Exam answers also land in the per-question history, marked as exam answers.
+    qid = session.items[0].question.id
+    assert store.answers(qid)[-1]["source"] == "exam"
+
+
+def test_multiple_response_is_all_or_nothing(bank, store):
+    session = ExamSession(draw_exam(bank, 11), 11, clock=FakeClock(), store=store)
+    session.start()
+    multi = [i for i, item in enumerate(session.items) if item.scored and item.question.type == "multiple"]
+    assert multi
+    for i in multi:
+        q = session.items[i].question
+        wrong = next(k for k in q.keys if k not in q.correct)
+        session.answer(i, [q.correct[0], wrong])  # one of two right: no credit
+    result = session.submit()
+    assert result.correct == 0 and result.scaled == 100 and not result.passed
+
+
+def test_timer_expiry_auto_submits(bank, store):
+    clock = FakeClock()
+    session = ExamSession(draw_exam(bank, 3), 3, clock=clock, store=store)
+    session.start()
+    assert session.remaining() == timedelta(minutes=130)
+    first = session.items[0].question
+    session.answer(0, first.correct)
+    clock.advance(minutes=129, seconds=59)
+    assert session.tick() is None and session.result is None
+    assert session.remaining() == timedelta(seconds=1)
+    clock.advance(seconds=1)
+    result = session.tick()
+    assert result is not None and result.auto_submitted
+    assert result.finished == session.deadline and result.answered == 1
+    assert store.exams()[0]["auto_submitted"] is True
+    with pytest.raises(ExamOver, match="time ran out"):
+        session.answer(1, ["A"])
+    assert session.tick() is None  # submitted once only
+    assert len(store.exams()) == 1
+
+
+def test_any_action_after_the_deadline_submits(bank, store):
+    clock = FakeClock()
+    session = ExamSession(draw_exam(bank, 4), 4, clock=clock, store=store)
+    session.start()
+    clock.advance(hours=3)
+    with pytest.raises(ExamOver):
+        session.next()
+    assert session.result.auto_submitted
+
+
+def test_timer_with_freezegun(bank, store):
+    with freeze_time("2025-05-01 10:00:00") as frozen:
+        session = ExamSession(draw_exam(bank, 8), 8, store=store)
+        session.start()
+        frozen.tick(timedelta(minutes=100))
+        assert session.tick() is None
+        frozen.tick(timedelta(minutes=31))
+        assert session.tick().auto_submitted
+
+
+def test_navigation_flags_and_unanswered(bank, store):
+    session = ExamSession(draw_exam(bank, 9), 9, clock=FakeClock(), store=store)
+    session.start()
+    assert session.previous() == 0
+    assert session.next() == 1 and session.goto(99) == 64
+    q = session.items[2].question
+    session.answer(2, q.correct)
+    session.flag(5)
+    session.flag(7)
+    session.flag(7, on=False)
+    assert session.flagged() == [5]
+    assert 2 not in session.unanswered() and len(session.unanswered()) == 64
+    multi = next(i for i, item in enumerate(session.items) if item.question.type == "multiple")
+    session.answer(multi, session.items[multi].question.correct[:1])
+    assert multi in session.unanswered()  # one of two choices: still incomplete
+
+
+def test_widget_flow_flag_review_submit_results(bank, store):
+    clock = FakeClock()
+    w = exam.practice_exam(seed=21, bank=bank, clock=clock, timer=False)
+    s = w.session
+    assert "Exam seed 21" in w.text() and "Start exam" in w.text()
+    assert "course-exam" in w.widget._dom_classes
+    w.start_button.click()
+    assert "Question 1 of 65" in w.position.value
+    w.select(s.items[0].question.correct)
+    assert "1 answered" in w.position.value
+    w.next_button.click()
+    assert s.current == 1 and "Question 2 of 65" in w.position.value
+    w.flag_button.value = True
+    assert s.flagged() == [1]
+    w.jump.value = 10
+    assert s.current == 10 and w.flag_button.value is False
+    w.prev_button.click()
+    assert s.current == 9
+    w.review_button.click()
+    text = w.review_text()
+    assert "Flagged for review: Q2" in text and "Unanswered: Q2, Q3" in text and "Q1," not in text
+    shown = w.review_box.children[0].value
+    assert "Flagged for review: Q2" in shown
+    item_buttons = [b for row in w.review_box.children for b in getattr(row, "children", ()) if "course-exam-review-item" in b._dom_classes]
+    assert "Q2" in [b.description for b in item_buttons]
+    next(b for b in item_buttons if b.description == "Q2").click()
+    assert s.current == 1
+    clock.advance(minutes=12)
+    w.submit_button.click()
+    assert s.result is not None and not s.result.auto_submitted
+    results = output_text(w.results)
+    assert results.startswith(f"Scaled score {s.result.scaled} / 1000: FAIL (pass mark 720)")
+    assert "does not publish" in results
+    assert any("image/png" in o["data"] for o in w.results.outputs)
+    review_button = next(c for c in w.body.children if "course-exam-review-answers" in getattr(c, "_dom_classes", ()))
+    review_button.click()
+    answers = output_text(w.answers_review)
+    first = s.items[0].question
+    assert answers.startswith(f"Q1 [right] {first.stem}")
+    for option in first.options:
+        assert option.explanation in answers
+    assert "unscored" not in answers.lower()  # the unscored questions stay unidentified
+    assert len(store.exams()) == 1
+
+
+def test_widget_timer_tick_submits_at_zero(bank, store):
+    clock = FakeClock()
+    w = exam.practice_exam(seed=2, bank=bank, clock=clock, timer=False)
+    w.start_button.click()
+    clock.advance(minutes=60)
+    w.tick()
+    assert "1:10:00" in w.timer_label.value and w.session.result is None
+    clock.advance(minutes=70)
+    w.tick()
+    assert w.session.result.auto_submitted
+    assert "submitted automatically when the time ran out" in output_text(w.results)
+
+
+def test_running_the_cell_again_abandons_the_old_exam(bank, store):
+    clock = FakeClock()
+    old = exam.practice_exam(seed=2, bank=bank, clock=clock, timer=False)
+    old.start_button.click()
+    exam.practice_exam(seed=3, bank=bank, clock=clock, timer=False)
+    clock.advance(hours=3)
+    old.tick()
+    assert old.session.result is None and store.exams() == []
+
+
+def test_real_timer_thread_updates_and_stops(bank, store):
+    import time
+
+    clock = FakeClock()
+    w = exam.practice_exam(seed=2, bank=bank, clock=clock, duration=timedelta(minutes=130))
+    w.start_button.click()
+    clock.advance(minutes=131)
+    deadline = time.monotonic() + 10
+    while w.session.result is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert w.session.result is not None and w.session.result.auto_submitted
+    w._thread.join(5)
+    assert not w._thread.is_alive()
+
+
+def test_history(store, bank):
+    assert "No practice exam submitted yet" in exam.exam_history().text()
+    for seed, skip in ((1, 30), (2, 5)):
+        session = ExamSession(draw_exam(bank, seed), seed, clock=FakeClock(), store=store)
+        session.start()
+        _answer_all(session, skip_scored=skip)
+        session.submit()
+    history = exam.exam_history()
+    text = history.text()
+    assert "2 practice exam(s)" in text and "scaled 444 (fail)" in text and "scaled 900 (pass)" in text
+    assert any("image/png" in o["data"] for o in history.output.outputs)
+    png = exam.history_chart(store.exams())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
