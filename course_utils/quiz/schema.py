@@ -26,9 +26,9 @@ front, back, tags). Drill files ``data/drills/*.yaml``: ``domain`` and ``drills`
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 __all__ = [
     "Option",
@@ -57,7 +57,6 @@ TAG = r"^[a-z0-9][a-z0-9-]*$"
 CHOOSE_WORDS = {2: "two", 3: "three", 4: "four", 5: "five"}
 _CHOOSE = re.compile(r"\(Choose (\w+)\.\)\s*$")
 
-NonEmpty = Field(min_length=1)
 
 
 class _Strict(BaseModel):
@@ -71,6 +70,10 @@ def _tags_ok(tags: list[str]) -> list[str]:
     return tags
 
 
+#: Lowercase tags, checked once here for questions, flashcards and drills alike.
+Tags = Annotated[list[str], AfterValidator(_tags_ok)]
+
+
 class Option(_Strict):
     key: str = Field(pattern=r"^[A-Z]$")
     text: str = Field(min_length=1)
@@ -80,18 +83,13 @@ class Option(_Strict):
 class Question(_Strict):
     id: str = Field(pattern=QUESTION_ID)
     domain: int = Field(ge=1, le=4)
-    tags: list[str] = Field(min_length=1)
+    tags: Tags = Field(min_length=1)
     type: Literal["single", "multiple"]
     stem: str = Field(min_length=1)
     options: list[Option] = Field(min_length=2)
     correct: list[str] = Field(min_length=1)
     section: str = Field(pattern=SECTION)
     references: list[str] = Field(default_factory=list)
-
-    @field_validator("tags")
-    @classmethod
-    def _check_tags(cls, value: list[str]) -> list[str]:
-        return _tags_ok(value)
 
     @property
     def keys(self) -> list[str]:
@@ -114,12 +112,7 @@ class Flashcard(_Strict):
     id: str = Field(pattern=CARD_ID)
     front: str = Field(min_length=1)
     back: str = Field(min_length=1)
-    tags: list[str] = Field(default_factory=list)
-
-    @field_validator("tags")
-    @classmethod
-    def _check_tags(cls, value: list[str]) -> list[str]:
-        return _tags_ok(value)
+    tags: Tags = Field(default_factory=list)
 
     @property
     def domain(self) -> int:
@@ -161,14 +154,9 @@ class Drill(_Strict):
     comparison: Comparison
     blueprint: Blueprint
     practice_note: PracticeNote
-    tags: list[str] = Field(default_factory=list)
+    tags: Tags = Field(default_factory=list)
     #: A notebook cell tag (``01_development#session-store-proof``) or ``module:function``.
     proof: str | None = Field(default=None, pattern=r"^(\d\d_[a-z0-9_]+#[a-z0-9-]+|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
-
-    @field_validator("tags")
-    @classmethod
-    def _check_tags(cls, value: list[str]) -> list[str]:
-        return _tags_ok(value)
 
     def option(self, key: str) -> DrillOption:
         return next(o for o in self.options if o.key == key)
