@@ -112,6 +112,18 @@ def test_unknown_id_raises_and_malformed_id_is_a_note(tmp_path, store):
     assert "Question d2-fixture-kms-envelope is unavailable: correct:" in q.text()
 
 
+def test_select_by_section_and_link_to_its_anchor(bank, store):
+    q = quiz_pkg.quiz(section="01_development#sqs-visibility", bank=bank)
+    assert [c.question.id for c in q.cards] == ["d1-fixture-sqs-visibility"]
+    card = q.cards[0]
+    card.choose(["A", "B"])  # a multiple-response question: choose two
+    card.check_button.click()
+    html = "".join(o.get("data", {}).get("text/html", "") for o in card.feedback.outputs)
+    assert 'href="01_development.ipynb#sqs-visibility"' in html
+    empty = quiz_pkg.quiz(section="01_development#no-such-section", bank=bank)
+    assert empty.cards == [] and "section '01_development#no-such-section'" in empty.text()
+
+
 def test_no_match_says_so(bank, store):
     q = quiz_pkg.quiz(tags=["nonexistent-tag"], bank=bank)
     assert q.cards == [] and "No questions in the bank match" in q.text()

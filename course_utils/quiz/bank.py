@@ -96,8 +96,18 @@ class Bank:
     def problems_for(self, item_id: str) -> list[Problem]:
         return [p for p in self.problems if p.id == item_id]
 
-    def select(self, ids: Iterable[str] | None = None, tags: Iterable[str] | None = None, domain: int | None = None) -> list:
-        """Questions by id (in the order given), else by tag (any of them) and/or domain."""
+    def select(
+        self,
+        ids: Iterable[str] | None = None,
+        tags: Iterable[str] | None = None,
+        domain: int | None = None,
+        section: str | None = None,
+    ) -> list:
+        """Questions by id (in the order given), else by tag (any of them), domain and/or section.
+
+        ``section`` is a notebook section such as ``"01_development#sqs"``: the questions whose
+        ``section`` field links there, in bank order.
+        """
         if ids is not None:
             wanted = list(ids)
             index = {q.id: q for q in self.questions}
@@ -106,7 +116,9 @@ class Bank:
         return [
             q
             for q in self.questions
-            if (tagset is None or tagset & set(q.tags)) and (domain is None or q.domain == domain)
+            if (tagset is None or tagset & set(q.tags))
+            and (domain is None or q.domain == domain)
+            and (section is None or q.section == section)
         ]
 
     def stats(self) -> dict[str, Any]:

@@ -194,7 +194,8 @@ def feedback_text(q, chosen: list[str], right: bool) -> str:
 
 def section_link(section: str) -> str:
     notebook, _, anchor = section.partition("#")
-    return f'<a href="{esc(notebook)}.ipynb" target="_blank">{esc(notebook)}</a> § {esc(anchor)}'
+    href = f"{notebook}.ipynb" + (f"#{anchor}" if anchor else "")
+    return f'<a href="{esc(href)}" target="_blank">{esc(notebook)}</a> § {esc(anchor)}'
 
 
 def feedback_html(q, chosen: list[str], right: bool) -> str:
@@ -256,6 +257,7 @@ def quiz(
     tags: Iterable[str] | str | None = None,
     *,
     domain: int | None = None,
+    section: str | None = None,
     limit: int | None = None,
     seed: int | None = None,
     title: str | None = None,
@@ -263,7 +265,8 @@ def quiz(
     data_dir=None,
     store=None,
 ) -> Quiz:
-    """A quiz on the questions with these ``ids`` (in that order) or these ``tags`` / ``domain``.
+    """A quiz on the questions with these ``ids`` (in that order) or these ``tags`` / ``domain`` /
+    ``section`` (e.g. ``section="01_development#sqs"``: every question that links to that section).
 
     ``limit`` keeps that many (a random sample, reproducible with ``seed``). An unknown id raises
     ``KeyError``; a question left out of the bank because its entry is malformed is named in a note
@@ -283,11 +286,16 @@ def quiz(
             if not problems:
                 raise KeyError(f"no question with id {qid!r} in the bank ({bank.data_dir})")
             notes.append(f"Question {qid} is unavailable: {problems[0].field or 'file'}: {problems[0].message}")
-    questions = bank.select(ids=ids, tags=tags, domain=domain)
+    questions = bank.select(ids=ids, tags=tags, domain=domain, section=section)
     if limit is not None and len(questions) > limit:
         questions = random.Random(seed).sample(questions, limit)
     if not questions:
-        wanted = f"ids {ids}" if ids is not None else f"tags {list(tags or [])}" + (f", domain {domain}" if domain else "")
+        if ids is not None:
+            wanted = f"ids {ids}"
+        elif section is not None:
+            wanted = f"section {section!r}"
+        else:
+            wanted = f"tags {list(tags or [])}" + (f", domain {domain}" if domain else "")
         notes.append(f"No questions in the bank match {wanted} yet.")
     return Quiz(questions, notes=notes, title=title, store=store)
 
