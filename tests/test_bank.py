@@ -301,3 +301,25 @@ def test_data_dir_env_override(monkeypatch):
     assert len(load_bank().questions) == 3
     monkeypatch.delenv("DVA_COURSE_BANK")
     assert bank_mod.default_data_dir() == ROOT / "course_utils" / "data"
+
+
+def test_parsed_files_are_cached_as_json_and_a_corrupt_cache_is_ignored(tmp_path, monkeypatch):
+    import shutil
+
+    from course_utils.quiz import bank as bank_mod
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    data = tmp_path / "data"
+    shutil.copytree(SMALL, data)
+    first = bank_mod._load(data.resolve())
+    cached = sorted(bank_mod.parsed_cache_dir().glob("*.json"))
+    assert len(cached) == len(list(data.rglob("*.yaml")))
+    for entry in cached:  # a corrupt entry is parsed again from YAML, not trusted
+        entry.write_text("{not json")
+    again = bank_mod._load(data.resolve())
+    assert [q.id for q in again.questions] == [q.id for q in first.questions] and not again.problems
+    # An edited file gets a new cache entry: the cache never serves stale content.
+    path = data / "questions" / "domain1.yaml"
+    path.write_text(path.read_text().replace("Lambda function stops", "Lambda function halts"))
+    edited = bank_mod._load(data.resolve())
+    assert any("halts" in q.stem for q in edited.questions)
