@@ -1,0 +1,191 @@
+"""DynamoDB Time to Live: the background sweeper that moto does not run.
+
+What AWS does: with TTL enabled on a table, an item whose TTL attribute holds a Number (epoch
+seconds) earlier than the current time is *expired*. A background process deletes expired items
+on a best-effort basis, without consuming write capacity: typically within a few days of expiry
+(the UpdateTimeToLive API reference says two days), never at the exact second. Until then expired
+items still appear in GetItem, Query and Scan results, so applications filter on the TTL
+attribute. Items whose TTL attribute is missing or not a Number are never expired. A deletion by
+TTL writes a ``REMOVE`` record to the table's stream whose ``userIdentity`` is type ``Service``, principal ``dynamodb.amazonaws.com``, which tells it apart from a
+delete made by an application.
+
+What moto does: stores the TTL setting and never deletes anything.
+
+What this module does: :func:`expired_items` lists the items that are expired at a given time;
+:func:`sweep` plays the background process at a given time (use freezegun to move the clock):
+each expired item gets a repeatable delay in ``[0, max_delay)`` derived from its key, and the
+item is deleted once ``expiry + delay <= now``. Deletions go through moto, so indexes are updated
+and the stream gets a ``REMOVE`` record, to which the service ``userIdentity`` is added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+__all__ = ["SweepResult", "ttl_attribute", "expired_items", "sweep", "SERVICE_IDENTITY", "LAMBDA_EVENT_IDENTITY", "DEFAULT_MAX_DELAY"]
+
+#: The userIdentity of a TTL deletion as the DynamoDB Streams API (GetRecords) returns it.
+SERVICE_IDENTITY: dict[str, str] = {"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"}
+#: The same identity as it appears in the event a Lambda function receives (lower-case keys).
+LAMBDA_EVENT_IDENTITY: dict[str, str] = {"type": "Service", "principalId": "dynamodb.amazonaws.com"}
+#: The simulator's default spread of deletion delays after expiry.
+DEFAULT_MAX_DELAY = timedelta(hours=48)
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did: the keys it deleted and the expired keys it left for later."""
+
+    now: datetime
+    deleted: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (f"TTL sweep at {self.now:%Y-%m-%d %H:%M} UTC: deleted {len(self.deleted)}, "
+                f"expired but not yet deleted {len(self.pending)}")
+
+
+def _client(client: Any) -> Any:
+    if client is not None:
+        return client
+    import boto3
+
+    return boto3.client("dynamodb")
+
+
+def _now(now: datetime | float | None) -> float:
+    if now is None:
+        return time.time()
+    if isinstance(now, datetime):
+        return (now if now.tzinfo else now.replace(tzinfo=timezone.utc)).timestamp()
+    return float(now)
+
+
+def ttl_attribute(table_name: str, *, client: Any = None) -> str:
+    """The table's TTL attribute name; ValueError if TTL is not enabled on the table."""
+    desc = _client(client).describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    if desc.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+        raise ValueError(f"table {table_name!r}: TTL is not enabled (status {desc.get('TimeToLiveStatus')})")
+    return desc["AttributeName"]
+
+
+def _key_schema(table_name: str, client: Any) -> list[str]:
+    table = client.describe_table(TableName=table_name)["Table"]
+    return [k["AttributeName"] for k in table["KeySchema"]]
+
+
+def _expiry(item: dict[str, Any], attr: str) -> float | None:
+    value = item.get(attr)
+    if not isinstance(value, dict) or "N" not in value:
+        return None  # missing or not a Number: TTL ignores the item
+    return float(value["N"])
+
+
+def _delay(key: dict[str, Any], max_delay: timedelta) -> float:
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).digest()
+    fraction = int.from_bytes(digest[:8], "big") / 2**64
+    return fraction * max_delay.total_seconds()
+
+
+def _scan(table_name: str, client: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": table_name}
+    while True:
+        page = client.scan(**kwargs)
+        items.extend(page.get("Items", []))
+        if "LastEvaluatedKey" not in page:
+            return items
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def expired_items(table_name: str, now: datetime | float | None = None, *, client: Any = None) -> list[dict[str, Any]]:
+    """Items (low-level format) whose TTL time is earlier than ``now`` and that still exist."""
+    ddb = _client(client)
+    attr = ttl_attribute(table_name, client=ddb)
+    t = _now(now)
+    return [i for i in _scan(table_name, ddb) if (e := _expiry(i, attr)) is not None and e < t]
+
+
+def sweep(table_name: str, now: datetime | float | None = None, *, max_delay: timedelta = DEFAULT_MAX_DELAY,
+          client: Any = None) -> SweepResult:
+    """Run the TTL background process once at ``now`` (default: the current, maybe frozen, time).
+
+    An expired item is deleted when ``expiry + delay <= now``, its delay being a repeatable
+    fraction of ``max_delay`` (``timedelta(0)`` deletes every expired item). Returns the keys
+    deleted and the keys of expired items left for a later sweep.
+    """
+    if max_delay < timedelta(0):
+        raise ValueError(f"max_delay must not be negative, got {max_delay}")
+    ddb = _client(client)
+    attr = ttl_attribute(table_name, client=ddb)
+    key_names = _key_schema(table_name, ddb)
+    t = _now(now)
+    result = SweepResult(now=datetime.fromtimestamp(t, tz=timezone.utc))
+    due: list[dict[str, Any]] = []
+    for item in _scan(table_name, ddb):
+        expiry = _expiry(item, attr)
+        if expiry is None or expiry >= t:
+            continue
+        key = {k: item[k] for k in key_names}
+        (due if expiry + _delay(key, max_delay) <= t else result.pending).append(key)
+    if due:
+        with _service_identity(table_name, ddb):
+            for key in due:
+                ddb.delete_item(TableName=table_name, Key=key)
+                result.deleted.append(key)
+    return result
+
+
+class _service_identity:
+    """While active, REMOVE records written to the table's stream carry the TTL service identity.
+
+    moto's stream shard builds a record in ``StreamShard.add``; an instance attribute on that one
+    shard object wraps it, and is removed on exit (no global patch).
+    """
+
+    def __init__(self, table_name: str, client: Any) -> None:
+        self.shard = None
+        try:
+            from moto.dynamodb.models import dynamodb_backends
+
+            region = client.meta.region_name
+            account = client.describe_table(TableName=table_name)["Table"]["TableArn"].split(":")[4]
+            table = dynamodb_backends[account][region].get_table(table_name)
+            self.shard = table.stream_shard
+        except Exception:  # no moto backend (not in the sandbox) or no stream: nothing to tag
+            self.shard = None
+
+    def __enter__(self) -> "_service_identity":
+        shard = self.shard
+        if shard is None:
+            return self
+        original = type(shard).add
+
+        def add(old: Any, new: Any) -> None:
+            records = shard.items
+            # moto appends the record, then may hand all pending records to Lambda and clear the
+            # list: tag the new record as soon as it is appended, before delivery.
+            class _Tagging(list):  # type: ignore[type-arg]
+                def append(self, rec: Any) -> None:  # noqa: D401
+                    if new is None:
+                        rec.record["userIdentity"] = dict(SERVICE_IDENTITY)
+                    super().append(rec)
+
+            shard.items = _Tagging(records)
+            try:
+                original(shard, old, new)
+            finally:
+                if isinstance(shard.items, _Tagging):
+                    shard.items = list(shard.items)
+
+        shard.add = add  # instance attribute shadows the class method
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.shard is not None and "add" in vars(self.shard):
+            del self.shard.add
