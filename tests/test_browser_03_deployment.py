@@ -1,0 +1,61 @@
+"""Real browser: the Domain 3 notebook runs in JupyterLab and one section quiz scores.
+
+The test copies the real ``03_deployment`` notebook into the lab's temporary folder with one cell
+in front that points the progress store at a scratch file, runs all cells, then answers one
+``03_deployment#codedeploy`` question (chosen at runtime from the bank) wrongly and then rightly.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from conftest import NOTEBOOKS
+from course_utils.quiz import load_bank
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+SECTION = "03_deployment#codedeploy"
+
+
+def _question():
+    questions = [q for q in load_bank().select(section=SECTION) if q.type == "single"]
+    assert questions, f"no single-answer question for {SECTION}"
+    return questions[0]
+
+
+def test_deployment_notebook_quiz_wrong_then_right(lab, page, tmp_path):
+    q = _question()
+    wrong = next(k for k in q.keys if k not in q.correct)
+    right = q.correct[0]
+    progress = tmp_path / "progress.json"
+    nb = nbformat.read(NOTEBOOKS / "03_deployment.ipynb", as_version=4)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(f"import os\nos.environ['DVA_COURSE_PROGRESS'] = {str(progress)!r}"))
+    name = "browser_03_deployment.ipynb"
+    nbformat.write(nb, Path(lab.root) / name)
+
+    lab.open(page, name)
+    lab.run_all(page, timeout_ms=240_000)
+    question = page.locator(f".course-quiz-q-{q.id}")
+    question.wait_for(state="attached", timeout=60_000)
+    question.scroll_into_view_if_needed()
+    feedback = question.locator(".course-quiz-feedback")
+    check = question.locator("button.course-quiz-check")
+
+    question.locator("label", has_text=f"{wrong}. {q.option(wrong).text}").click()
+    check.click()
+    page.wait_for_function("el => el.textContent.includes('Not quite')", arg=feedback.element_handle(), timeout=30_000)
+    text = feedback.text_content()
+    assert f"The right answer: {', '.join(q.correct)}." in text
+    assert q.option(wrong).explanation[:40] in text  # the chosen option is explained
+
+    question.locator("label", has_text=f"{right}. {q.option(right).text}").click()
+    check.click()
+    page.wait_for_function("el => el.textContent.includes('Correct!')", arg=feedback.element_handle(), timeout=30_000)
+    assert q.option(right).explanation[:40] in feedback.text_content()
+    lab.screenshot(page, "quiz_03_deployment")
+
+    records = json.loads(progress.read_text())["answers"][q.id]
+    assert [(r["chosen"], r["correct"]) for r in records] == [([wrong], False), ([right], True)]
