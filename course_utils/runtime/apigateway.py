@@ -14,10 +14,14 @@ AWS, for ``https://{api}.execute-api.{region}.amazonaws.com/{stage}/{path}``:
    answers with the integration response whose status code the request template selects;
    ``${stageVariables.x}`` in the integration URI is replaced by the stage's variable.
 
-Simulated: mapping templates are not evaluated (VTL): a MOCK request template is read as JSON
-for its ``statusCode`` and the integration response template is returned as it is written.
-``HTTP``/``HTTP_PROXY``/``AWS`` integrations are handed to moto's own implementation.
-``AWS_IAM`` authorization is not checked. Authorizer results are not cached.
+``AWS_IAM`` methods need a SigV4-signed request whose identity may ``execute-api:Invoke`` the
+method (see :mod:`.sigv4`). Non-proxy integrations (``AWS``, ``HTTP``, ``MOCK``) and
+``HTTP_PROXY`` run through :mod:`.integrations`, with VTL mapping templates (:mod:`.vtl`).
+A stage serves its deployment's snapshot, may route a share of requests to a canary and may
+cache responses (see :mod:`.stages`).
+
+Simulated: authorizer results are not cached. The ``x-amzn-RequestId`` header is set on
+proxy responses only.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from . import authorizers, usage_plans
+from . import authorizers, integrations, sigv4, stages, usage_plans
 
 __all__ = ["handle", "match_resource", "lambda_arn_from_uri", "invoke_lambda_for_api"]
 
@@ -159,29 +163,6 @@ def _proxy_response(result: Any, request_id: str) -> tuple[int, dict[str, str], 
     return status, headers, body
 
 
-def _mock_response(integration: Any, request: Any) -> tuple[int, dict[str, str], str]:
-    templates = integration.request_templates or {}
-    template = templates.get("application/json") or next(iter(templates.values()), None)
-    status = "200"
-    if template:
-        try:
-            status = str(json.loads(template).get("statusCode", 200))
-        except (ValueError, AttributeError):
-            m = re.search(r'"statusCode"\s*:\s*(\d{3})', template)
-            status = m.group(1) if m else "200"
-    responses = integration.integration_responses or {}
-    chosen = responses.get(status)
-    if chosen is None:
-        return _error(500, "Internal server error", "InternalServerErrorException")
-    body_templates = chosen.response_templates or {}
-    body = body_templates.get("application/json") or next(iter(body_templates.values()), "") or ""
-    headers = dict(JSON)
-    for name, value in (chosen.response_parameters or {}).items():
-        if name.startswith("method.response.header.") and isinstance(value, str) and value.startswith("'"):
-            headers[name.split(".", 3)[3]] = value.strip("'")
-    return int(status), headers, body
-
-
 def handle(api: Any, request: Any, match: re.Match[str]) -> tuple[int, dict[str, str], str | bytes]:
     """Serve one request to a REST API."""
     path = match.group("path") or "/"
@@ -191,7 +172,9 @@ def handle(api: Any, request: Any, match: re.Match[str]) -> tuple[int, dict[str,
         return _error(403, "Forbidden", "ForbiddenException")
     stage = api.stages[segments[0]]
     rest_path = "/" + "/".join(segments[1:])
-    resources = [(r.get_path(), r) for r in api.resources.values()]
+    deployment_id, stage_variables, _is_canary = stages.pick_deployment(stage)
+    live = stages.resources_for(api, deployment_id)
+    resources = [(r.get_path(), r) for r in live.values()]
     found = match_resource(resources, rest_path)
     method_name = str(request.method).upper()
     if found is None:
@@ -252,7 +235,7 @@ def handle(api: Any, request: Any, match: re.Match[str]) -> tuple[int, dict[str,
         "queryStringParameters": qs,
         "multiValueQueryStringParameters": multi_qs,
         "pathParameters": path_params or None,
-        "stageVariables": dict(stage.variables) or None,
+        "stageVariables": stage_variables or None,
         "requestContext": request_context,
         "body": body,
         "isBase64Encoded": is_b64,
@@ -261,7 +244,10 @@ def handle(api: Any, request: Any, match: re.Match[str]) -> tuple[int, dict[str,
     # 1. authorizer
     region = match.group("region")
     method_arn = f"arn:aws:execute-api:{region}:{request_context['accountId']}:{api.id}/{stage.name}/{method_name}{rest_path}"
-    denied = authorizers.authorize_rest(api, method, event, method_arn)
+    if (method.authorization_type or "NONE").upper() == "AWS_IAM":
+        denied = sigv4.authorize_iam(request, method_arn, request_context["accountId"], request_context["identity"])
+    else:
+        denied = authorizers.authorize_rest(api, method, event, method_arn)
     if denied is not None:
         return denied
 
@@ -276,16 +262,31 @@ def handle(api: Any, request: Any, match: re.Match[str]) -> tuple[int, dict[str,
         request_context["identity"]["apiKey"] = key_value
         request_context["identity"]["apiKeyId"] = usage_plans.key_id(key_value)
 
-    # 3. integration
-    itype = integration.integration_type
-    if itype == "AWS_PROXY":
-        function_arn = lambda_arn_from_uri(integration.uri or "", dict(stage.variables))
+    # 3. stage cache
+    policy = stages.cache_policy(stage, resource.get_path(), method_name)
+    key = None
+    if policy is not None:
+        key = stages.cache_key(api, stage, deployment_id, method_name, rest_path, integration, event)
+        wants_refresh = "max-age=0" in str(next((v for k, v in (headers or {}).items() if k.lower() == "cache-control"), ""))
+        if wants_refresh and policy["require_auth"] and policy["strategy"] == "FAIL_WITH_403":
+            return _error(403, "Forbidden", "ForbiddenException")
+        cached = None if (wants_refresh and not policy["require_auth"]) else stages.cache_lookup(key)
+        if cached is not None:
+            return cached
+
+    # 4. integration
+    response = _integration_response(integration, event, stage_variables, request_id)
+    if key is not None and policy is not None:
+        stages.cache_store(key, policy["ttl"], response)
+    return response
+
+
+def _integration_response(integration: Any, event: dict[str, Any], stage_variables: dict[str, str], request_id: str) -> tuple[int, dict[str, str], str | bytes]:
+    if integration.integration_type == "AWS_PROXY":
+        function_arn = lambda_arn_from_uri(integration.uri or "", stage_variables)
         try:
             result = invoke_lambda_for_api(function_arn, event)
         except Exception:
             return _error(502, "Internal server error", "InternalServerErrorException")
         return _proxy_response(result, request_id)
-    if itype == "MOCK":
-        return _mock_response(integration, request)
-    status, response = resource.get_response(request)  # moto's HTTP / AWS integrations
-    return status, {}, response
+    return integrations.run(integration, event)

@@ -13,6 +13,9 @@ Importing this module imports nothing from moto and changes nothing.
 from __future__ import annotations
 
 import importlib
+import importlib.abc
+import importlib.util
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -119,6 +122,36 @@ REPLACED: tuple[PatchPoint, ...] = (
         "re-enabling an SQS mapping polls the messages waiting on the queue",
         "event_sources:wrap_esm_change",
     ),
+    PatchPoint(
+        "moto.apigateway.models.RestAPI.create_deployment", "wrap", ("self", "name", "description", "stage_variables"),
+        "moto serves the live resources; keep a snapshot per deployment so a stage serves what was deployed",
+        "stages:wrap_create_deployment",
+    ),
+    PatchPoint(
+        "moto.apigateway.models.RestAPI.update_integration_mocks", "replace", ("self", "stage_name"),
+        "moto registers 2 `responses` callbacks per method on every deployment; routes.py serves every "
+        "stage, so they only accumulate and slow down matching of every later request",
+        "stages:update_integration_mocks",
+    ),
+    PatchPoint(
+        "moto.apigateway.responses.APIGatewayResponse.create_deployment", "wrap", ("self",),
+        "moto ignores canarySettings: put the new deployment on the stage's canary instead of replacing the stage",
+        "stages:wrap_response_create_deployment",
+    ),
+    PatchPoint(
+        "moto.apigateway.responses.APIGatewayResponse.put_integration", "wrap", ("self",),
+        "moto drops the integration's cacheKeyParameters; keep them for the stage cache",
+        "stages:wrap_put_integration",
+    ),
+    PatchPoint(
+        "moto.apigateway.models.Stage.apply_operations", "wrap", ("self", "patch_operations"),
+        "UpdateStage /canarySettings/... operations and canary promotion (copy), which moto drops",
+        "stages:wrap_apply_operations",
+    ),
+    PatchPoint(
+        "moto.apigateway.models.Stage.to_json", "wrap", ("self",),
+        "return the kept canarySettings from GetStage/UpdateStage like AWS", "stages:wrap_stage_to_json",
+    ),
 )
 
 USED: tuple[PatchPoint, ...] = (
@@ -149,6 +182,8 @@ USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.sqs.models.SQSBackend.change_message_visibility", "use",
                ("self", "queue_name", "receipt_handle", "visibility_timeout"),
                "make failed messages visible again"),
+    PatchPoint("moto.iam.models.iam_backends", "use", (),
+               "AWS_IAM method authorization: IAM users' access keys and policies (sigv4.py)"),
     PatchPoint("moto.core.models.responses_mock", "use", (),
                "register the execute-api data plane with moto's `responses` mock (re-done after reset)"),
 )
@@ -177,20 +212,77 @@ def _provider(spec: str) -> Callable[..., Any]:
 
 
 def applied() -> bool:
-    return bool(_originals)
+    return bool(_originals) or bool(_hook.pending)
+
+
+#: Modules patched only when something first imports them: importing moto.apigateway.models
+#: pulls in openapi_spec_validator/jsonschema (about 1.3 s), a cost a notebook without API
+#: Gateway should not pay when the sandbox starts.
+LAZY_MODULES: tuple[str, ...] = ("moto.apigateway.models", "moto.apigateway.responses")
+
+
+def _lazy_module(target: str) -> str | None:
+    """The lazily patched module that holds ``target``, if any."""
+    return next((m for m in LAZY_MODULES if target.startswith(m + ".")), None)
+
+
+def _install(point: PatchPoint) -> None:
+    owner, attr, original = resolve_target(point.target)
+    provider = _provider(point.with_)
+    new = provider(original) if point.kind == "wrap" else provider
+    _originals[point.target] = (owner, attr, owner.__dict__.get(attr, original))
+    setattr(owner, attr, new)
+
+
+class _PostImportHook(importlib.abc.MetaPathFinder):
+    """Runs the pending patches of a module right after the module is first executed."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[PatchPoint]] = {}
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in self.pending:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        points = self.pending.pop(fullname)
+        original_exec = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            original_exec(module)
+            with _lock:
+                for point in points:
+                    if point.target not in _originals:
+                        _install(point)
+
+        loader.exec_module = exec_module  # this loader instance serves only this module
+        return spec
+
+
+_hook = _PostImportHook()
 
 
 def apply() -> None:
-    """Install every replacement once (idempotent)."""
+    """Install every replacement once (idempotent); patches of :data:`LAZY_MODULES` are installed
+    when those modules are first imported."""
     with _lock:
-        if _originals:
+        if _originals or _hook.pending:
             return
         for point in REPLACED:
-            owner, attr, original = resolve_target(point.target)
-            provider = _provider(point.with_)
-            new = provider(original) if point.kind == "wrap" else provider
-            _originals[point.target] = (owner, attr, owner.__dict__.get(attr, original))
-            setattr(owner, attr, new)
+            module = _lazy_module(point.target)
+            if module is not None and module not in sys.modules:
+                _hook.pending.setdefault(module, []).append(point)
+            else:
+                _install(point)
+        if _hook.pending and _hook not in sys.meta_path:
+            sys.meta_path.insert(0, _hook)
 
 
 def original(target: str) -> Any:

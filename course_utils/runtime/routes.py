@@ -70,8 +70,9 @@ def ensure_registered() -> None:
 
 
 def reset_state() -> None:
-    """Forget usage-plan counters and cached JWKS (the sandbox was wiped)."""
-    from . import usage_plans, authorizers
+    """Forget usage-plan counters, cached JWKS, the stage cache and canary draws (the sandbox was wiped)."""
+    from . import usage_plans, authorizers, stages
 
     usage_plans.reset_state()
     authorizers.reset_state()
+    stages.reset_state()

@@ -1,0 +1,222 @@
+"""SDK retries against throttling: retry modes, exponential backoff with jitter.
+
+What AWS does: when a call is throttled (HTTP 400 ``ThrottlingException`` /
+``ProvisionedThroughputExceededException``, HTTP 429 ``TooManyRequestsException``) or hits a
+transient 5xx error, the AWS SDKs retry it after a delay that grows exponentially, with random
+*jitter* so that many clients do not retry in lockstep. boto3/botocore has three modes:
+
+* ``legacy`` (boto3's default): 5 attempts in all by default (botocore's retry configuration
+  gives DynamoDB 10), delay ``rand(0,1) * 2**(n-1)`` s (DynamoDB: ``0.05 * 2**(n-1)`` s);
+* ``standard``: 3 attempts by default (the botocore installed here gives DynamoDB 4), delay ``rand(0,1) * min(b * 2**(n-1), 20)`` s where ``b``
+  is 1 s for throttling errors (0.05 s for other transient errors), plus a retry quota;
+* ``adaptive``: standard plus a client-side rate limiter that slows the client after throttles.
+
+``Config(retries={"mode": "standard", "max_attempts": 5})`` changes both. When all attempts
+fail, the last error reaches your code.
+
+What this module provides:
+
+* :func:`backoff` and :func:`max_attempts` state those rules;
+* :func:`simulate_fleet` models many clients hitting a service that accepts a fixed number of
+  requests per second, with or without jitter (a model, not the SDK);
+* :func:`inject` makes a **real** boto3 client receive throttling errors for its first calls
+  (a ``before-send`` event hook answers instead of moto) so the SDK's own retry logic runs;
+  the SDK's back-off sleeps are recorded instead of slept, so nothing waits in real time.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+__all__ = ["MODES", "max_attempts", "backoff", "Attempt", "FleetResult", "simulate_fleet", "Injection", "inject", "plot_fleet"]
+
+MODES = ("legacy", "standard", "adaptive")
+MAX_BACKOFF_S = 20.0
+
+
+def max_attempts(mode: str, service: str | None = None) -> int:
+    """Default total attempts (first call + retries) for a retry mode."""
+    if mode not in MODES:
+        raise ValueError(f"retry mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if mode == "legacy":
+        return 10 if service == "dynamodb" else 5
+    return 4 if service in ("dynamodb", "dynamodb-streams") else 3
+
+
+def backoff(mode: str, attempt: int, rand: float, *, throttling: bool = True, service: str | None = None) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1-based), ``rand`` in [0, 1)."""
+    if mode not in MODES:
+        raise ValueError(f"retry mode must be one of {', '.join(MODES)}, got {mode!r}")
+    if attempt < 1:
+        raise ValueError("attempt is 1-based")
+    if mode == "legacy":
+        return (0.05 if service == "dynamodb" else rand) * 2 ** (attempt - 1)
+    base = 1.0 if throttling else (0.025 if service in ("dynamodb", "dynamodb-streams") else 0.05)
+    return rand * min(base * 2 ** (attempt - 1), MAX_BACKOFF_S)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    client: int
+    number: int  # 1-based
+    time: float  # seconds since start
+    ok: bool
+
+
+@dataclass
+class FleetResult:
+    attempts: list[Attempt]
+    clients: int
+    succeeded: int
+    gave_up: int
+    label: str
+
+    def summary(self) -> str:
+        last = max((a.time for a in self.attempts), default=0.0)
+        return (f"{self.label}: {len(self.attempts)} attempts, {self.succeeded}/{self.clients} clients succeeded, "
+                f"{self.gave_up} gave up, last attempt at {last:.2f} s")  # fmt: skip
+
+
+def simulate_fleet(
+    clients: int = 30,
+    capacity_per_second: int = 10,
+    *,
+    mode: str = "standard",
+    attempts: int | None = None,
+    jitter: bool = True,
+    base: float = 1.0,
+    seed: int = 0,
+) -> FleetResult:
+    """``clients`` start together; the service accepts ``capacity_per_second`` requests in each
+    1-second window and throttles the rest; each throttled client waits
+    ``[rand *] min(base * 2**(n-1), 20)`` seconds and tries again, up to ``attempts``."""
+    if clients < 1 or capacity_per_second < 1:
+        raise ValueError("clients and capacity_per_second must be >= 1")
+    limit = attempts or max_attempts(mode)
+    rng = random.Random(seed)
+    pending = [(0.0, c, 1) for c in range(clients)]
+    window_use: dict[int, int] = {}
+    log: list[Attempt] = []
+    ok = gave_up = 0
+    while pending:
+        pending.sort()
+        t, c, n = pending.pop(0)
+        w = int(t)
+        accepted = window_use.get(w, 0) < capacity_per_second
+        if accepted:
+            window_use[w] = window_use.get(w, 0) + 1
+            ok += 1
+        log.append(Attempt(c, n, t, accepted))
+        if not accepted:
+            if n >= limit:
+                gave_up += 1
+            else:
+                delay = min(base * 2 ** (n - 1), MAX_BACKOFF_S) * (rng.random() if jitter else 1.0)
+                pending.append((t + delay, c, n + 1))
+    label = f"{'full jitter' if jitter else 'no jitter'}, {limit} attempts"
+    return FleetResult(log, clients, ok, gave_up, label)
+
+
+def plot_fleet(results: list[FleetResult], ax: Any = None) -> Any:
+    """Attempts over time (dots: green accepted, red throttled), one row per scenario."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 1.2 + 1.1 * len(results)))
+    for row, res in enumerate(results):
+        ax.scatter([a.time for a in res.attempts], [row + (a.client / res.clients - 0.5) * 0.7 for a in res.attempts],
+                   s=9, c=["#2da44e" if a.ok else "#cf222e" for a in res.attempts])
+    ax.set_yticks(range(len(results)), [r.label for r in results])
+    ax.set_xlabel("seconds since the burst (green = accepted, red = throttled)")
+    ax.set_title("Retries after a burst: lockstep retries collide again, jittered ones spread out")
+    return ax
+
+
+# --- real SDK retries with injected throttling ----------------------------------------------
+
+@dataclass
+class Injection:
+    """What happened while :func:`inject` was active."""
+
+    operation: str
+    error_code: str
+    failures: int
+    calls: int = 0
+    injected: int = 0
+    delays: list[float] = field(default_factory=list)
+
+    def summary(self) -> str:
+        waits = ", ".join(f"{d:.3f}" for d in self.delays) or "none"
+        return (f"{self.operation}: {self.calls} HTTP attempts, {self.injected} answered with {self.error_code}; "
+                f"SDK back-off delays (s): {waits}")  # fmt: skip
+
+
+class _RecordingTime:
+    """Stands in for the ``time`` module inside ``botocore.endpoint``: records sleeps."""
+
+    def __init__(self, real: Any, record: list[float]) -> None:
+        self._real, self._record = real, record
+
+    def sleep(self, seconds: float) -> None:
+        self._record.append(float(seconds))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+_inject_lock = threading.Lock()
+
+
+@contextmanager
+def inject(
+    client: Any,
+    operation: str,
+    failures: int,
+    error_code: str = "ProvisionedThroughputExceededException",
+    status: int = 400,
+    message: str = "Rate of requests exceeds the allowed throughput (injected by course_utils.sim.retry)",
+) -> Iterator[Injection]:
+    """The first ``failures`` HTTP attempts of ``client.<operation>`` get ``error_code``.
+
+    ``operation`` is the API name (``"GetItem"``). Later attempts reach the sandbox as usual.
+    botocore's back-off sleeps are recorded in ``Injection.delays`` instead of slept.
+    """
+    import botocore.endpoint as endpoint
+    from botocore.awsrequest import AWSResponse
+    from moto.core.botocore_stubber import MockRawResponse
+
+    if failures < 0:
+        raise ValueError("failures must be >= 0")
+    if (client.meta.config.retries or {}).get("mode") == "adaptive":
+        raise ValueError("adaptive mode's client-side rate limiter waits in real time; use simulate_fleet to see it")
+    try:
+        client.meta.service_model.operation_model(operation)
+    except Exception:
+        raise ValueError(f"{operation!r} is not an operation of this {client.meta.service_model.service_name} client") from None
+    service_id = client.meta.service_model.service_id.hyphenize()
+    record = Injection(operation, error_code, failures)
+    body = json.dumps({"__type": error_code, "message": message}).encode()
+
+    def answer(request: Any, **_: Any) -> Any:
+        record.calls += 1
+        if record.injected >= failures:
+            return None  # let moto answer
+        record.injected += 1
+        headers = {"x-amzn-ErrorType": error_code, "Content-Type": "application/x-amz-json-1.0"}
+        return AWSResponse(request.url, status, headers, MockRawResponse(body))
+
+    event = f"before-send.{service_id}.{operation}"
+    with _inject_lock:
+        real_time = endpoint.time
+        endpoint.time = _RecordingTime(real_time, record.delays)
+        client.meta.events.register_first(event, answer, unique_id=f"course-inject-{id(record)}")
+        try:
+            yield record
+        finally:
+            client.meta.events.unregister(event, unique_id=f"course-inject-{id(record)}")
+            endpoint.time = real_time

@@ -1,0 +1,101 @@
+"""Real browser: the Domain 1 notebook runs in JupyterLab and its lambda-concurrency quiz scores.
+
+The notebook itself is opened (from the lab's temporary copy of notebooks/) and run with Run All.
+The question is picked at run time from the real bank, so the test follows the bank's content.
+Progress goes to a scratch file: the lab server (and so the kernel) is started with
+DVA_COURSE_PROGRESS pointing at it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+
+from conftest import NOTEBOOKS
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+SECTION = "01_development#lambda-concurrency"
+
+
+@pytest.fixture(scope="module")
+def progress_lab(tmp_path_factory):
+    """A JupyterLab whose kernels write progress to a scratch file."""
+    from lab_harness import jupyterlab
+
+    work = tmp_path_factory.mktemp("lab01")
+    progress = work / "progress.json"
+    saved = os.environ.get("DVA_COURSE_PROGRESS")
+    os.environ["DVA_COURSE_PROGRESS"] = str(progress)
+    try:
+        with jupyterlab(NOTEBOOKS, work) as server:
+            server.progress = progress
+            yield server
+    finally:
+        if saved is None:
+            os.environ.pop("DVA_COURSE_PROGRESS", None)
+        else:
+            os.environ["DVA_COURSE_PROGRESS"] = saved
+
+
+def _question():
+    from course_utils.quiz import load_bank
+
+    questions = load_bank().select(section=SECTION)
+    if not questions:
+        pytest.skip(f"no bank question links to {SECTION} yet")
+    singles = [q for q in questions if q.type == "single"]
+    return (singles or questions)[0]
+
+
+def _pick(question_box, q, keys):
+    """Select exactly ``keys`` (clicking labels like a learner)."""
+    for o in q.options:
+        label = question_box.locator("label", has_text=f"{o.key}. {o.text[:40]}").first
+        if q.type == "single":
+            if o.key in keys:
+                label.click()
+        else:
+            box = question_box.locator(".widget-checkbox", has_text=f"{o.key}. {o.text[:40]}").locator("input").first
+            if box.is_checked() != (o.key in keys):
+                box.click()
+
+
+def _wait_text(page, feedback, needle):
+    page.wait_for_function("([el, t]) => (el.textContent || '').includes(t)", arg=[feedback.element_handle(), needle],
+                           timeout=30_000)
+    return feedback.text_content() or ""
+
+
+def test_lambda_concurrency_quiz_wrong_then_right(progress_lab, page):
+    q = _question()
+    progress_lab.open(page, "01_development.ipynb", timeout_ms=120_000)
+    progress_lab.run_all(page, timeout_ms=240_000)
+
+    box = page.locator(f".course-quiz-q-{q.id}")
+    box.wait_for(state="attached", timeout=60_000)
+    box.scroll_into_view_if_needed()
+    feedback = box.locator(".course-quiz-feedback")
+    check = box.locator("button.course-quiz-check")
+
+    wrong = [k for k in (o.key for o in q.options) if k not in q.correct][: max(1, len(q.correct))]
+    _pick(box, q, wrong)
+    check.click()
+    text = _wait_text(page, feedback, "Not quite")
+    assert f"The right answer: {', '.join(q.correct)}." in text
+    for o in q.options:  # every option is explained
+        assert o.explanation[:60] in text, (o.key, o.explanation[:60])
+
+    _pick(box, q, q.correct)
+    check.click()
+    text = _wait_text(page, feedback, "Correct!")
+    assert "Not quite" not in text
+    progress_lab.screenshot(page, "quiz_01_development_concurrency")
+
+    records = json.loads(progress_lab.progress.read_text())["answers"][q.id]
+    assert [(sorted(r["chosen"]), r["correct"]) for r in records] == [(sorted(wrong), False), (sorted(q.correct), True)]
+    # no cell of the notebook ended in an error (cells still attached to the page)
+    assert not re.search(r"Traceback \(most recent call last\)", page.locator(".jp-Notebook").text_content() or "")
