@@ -4,7 +4,8 @@ For each notebook: wall time (kernel start to shutdown), the 3 slowest cells, th
 peak resident memory (VmHWM from /proc) and the ratio of the wall time to a bare baseline
 measured in the same run (kernel start + ``import boto3, moto`` + shutdown).
 
-Course targets: a domain notebook <= 10 s, no cell > 1 s, kernel <= 300 MB. The script
+Course targets: a domain notebook <= 10 s, no cell > 1 s, kernel <= 600 MB (Binder gives 1-2 GB; moto's
+EC2 backend, which SSM, ECS and CloudFormation load, and cfn-lint's schemas hold ~130 MB each). The script
 prints figures and flags; it asserts nothing.
 
     python benchmarks/bench_notebooks.py [notebooks/01_development.ipynb ...]
@@ -24,7 +25,7 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-TARGET_NOTEBOOK_S, TARGET_CELL_S, TARGET_RSS_MB = 10.0, 1.0, 300.0
+TARGET_NOTEBOOK_S, TARGET_CELL_S, TARGET_RSS_MB = 10.0, 1.0, 600.0
 
 
 def _peak_rss_mb(pid: int | None) -> float:
