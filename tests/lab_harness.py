@@ -79,12 +79,40 @@ class Lab:
         """Run all cells through the Run menu and wait until the kernel is idle again."""
         page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=timeout_ms)
         page.click(".lm-Menu-item[data-command='runmenu:run-all']", timeout=timeout_ms)
+        # First wait until the last code cell has been queued or run (a prompt of "[*]" or "[n]"),
+        # so that an idle kernel before execution starts is not mistaken for the end.
         page.wait_for_function(
-            """() => !Array.from(document.querySelectorAll('.jp-InputArea-prompt'))
+            """() => { const ps = Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'));
+                       return ps.length > 0 && /\[(\*|\d+)\]/.test(ps[ps.length - 1].textContent); }""",
+            timeout=timeout_ms,
+        )
+        page.wait_for_function(
+            """() => !Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputArea-prompt'))
                        .some(p => p.textContent.includes('[*]'))""",
             timeout=timeout_ms,
         )
         self.wait_idle(page, timeout_ms)
+
+    def find(self, page, selector: str, timeout_ms: int = 60_000):
+        """The first element matching ``selector`` in the open notebook, scrolled into view.
+
+        JupyterLab renders long notebooks in a window: cells far from the viewport are detached
+        from the page. This scrolls from the top, one step at a time, until the element exists.
+        """
+        scroll = """([top]) => { let moved = false;
+            for (const s of document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer')) {
+                const before = s.scrollTop; s.scrollTop = top ? 0 : s.scrollTop + 400; moved = moved || s.scrollTop !== before; }
+            return moved; }"""
+        locator = page.locator(selector).first
+        page.evaluate(scroll, [True])
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not locator.count() and time.monotonic() < deadline:
+            if not page.evaluate(scroll, [False]):
+                page.wait_for_timeout(250)  # at the bottom: let rendering catch up
+            page.wait_for_timeout(60)
+        locator.wait_for(state="attached", timeout=max(1_000, int((deadline - time.monotonic()) * 1000)))
+        locator.scroll_into_view_if_needed()
+        return locator
 
     def screenshot(self, page, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -104,6 +132,11 @@ def jupyterlab(source: Path, workdir: Path, startup_timeout: float = 60.0) -> It
     notification = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     notification.parent.mkdir(parents=True)
     notification.write_text('{"fetchNews": "false", "checkForUpdates": false}')  # no news pop-up over the cells
+    # Keep every cell in the page: with Lab's default windowing, cells far from the viewport are
+    # detached, so a long notebook's "[*]" prompts and widgets could not be found by selectors.
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(workdir / "config"),
