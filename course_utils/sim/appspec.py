@@ -28,8 +28,9 @@ hook; :func:`plot_hook_order` draws them. It does not deploy anything.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any
+
+from ._spec import Problem, load_mapping
 
 __all__ = ["PLATFORMS", "EVENTS", "SCRIPTABLE", "Problem", "validate", "check", "hook_order", "plot_hook_order"]
 
@@ -65,27 +66,8 @@ _RESOURCE_PROPS = {
 _TOP = {"ec2": ("version", "os", "files", "permissions", "hooks", "file_exists_behavior"), "lambda": ("version", "Resources", "Hooks"), "ecs": ("version", "Resources", "Hooks")}
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
 def _load(spec: str | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(spec, dict):
-        return spec
-    import yaml
-
-    try:
-        data = yaml.safe_load(spec)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"appspec is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ValueError("appspec must be a YAML mapping")
-    return data
+    return load_mapping(spec, "appspec", "a YAML mapping")
 
 
 def _platform(platform: str) -> str:

@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._spec import Problem, load_mapping
+
 __all__ = ["PHASES", "Problem", "validate", "check", "PhaseResult", "BuildReport", "run_local"]
 
 PHASES: tuple[str, ...] = ("install", "pre_build", "build", "post_build")
@@ -56,29 +58,8 @@ CACHE_KEYS = ("paths", "key", "fallback-keys", "action")
 ON_FAILURE = ("ABORT", "CONTINUE")
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One problem in a buildspec: where (a dotted path) and what."""
-
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
-
-
 def _load(spec: str | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(spec, dict):
-        return spec
-    import yaml
-
-    try:
-        data = yaml.safe_load(spec)
-    except yaml.YAMLError as exc:
-        raise ValueError(f"buildspec is not valid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise ValueError("buildspec must be a YAML mapping with 'version' and 'phases' at the top")
-    return data
+    return load_mapping(spec, "buildspec", "a YAML mapping with 'version' and 'phases' at the top")
 
 
 def _unknown(path: str, key: Any, allowed: tuple[str, ...], what: str) -> Problem:
