@@ -24,7 +24,6 @@ Authorizer results are not cached (AWS caches them for ``authorizerResultTtlInSe
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import time
 from typing import Any
@@ -144,25 +143,19 @@ def _cognito(api: Any, method: Any, authorizer: Any, event: dict[str, Any]) -> t
     return None
 
 
-def _policy_allows(policy: dict[str, Any], method_arn: str) -> tuple[bool, bool]:
-    """Return (allowed, explicitly denied)."""
-    allowed = denied = False
-    statements = policy.get("Statement") or []
-    if isinstance(statements, dict):
-        statements = [statements]
-    for st in statements:
-        actions = st.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else actions
-        if not any(fnmatch.fnmatchcase("execute-api:Invoke", a) for a in actions):
-            continue
-        resources = st.get("Resource", [])
-        resources = [resources] if isinstance(resources, str) else resources
-        if any(fnmatch.fnmatchcase(method_arn, r) for r in resources):
-            if st.get("Effect") == "Deny":
-                denied = True
-            elif st.get("Effect") == "Allow":
-                allowed = True
-    return allowed and not denied, denied
+def _policy_allows(policy_document: dict[str, Any], method_arn: str) -> tuple[bool, bool]:
+    """Return (allowed, explicitly denied) for ``execute-api:Invoke`` on the method's ARN.
+
+    The course's policy evaluator (:mod:`course_utils.sim.policy`) decides; a policy it cannot
+    read allows nothing.
+    """
+    from ..sim import policy
+
+    try:
+        decision = policy.evaluate("execute-api:Invoke", method_arn, identity_policies=[policy_document]).decision
+    except ValueError:
+        return False, False
+    return decision == "Allow", decision == "ExplicitDeny"
 
 
 def _lambda(api: Any, authorizer: Any, event: dict[str, Any], method_arn: str) -> tuple[int, dict[str, str], str] | None:

@@ -23,7 +23,6 @@ temporary (STS) credentials are not evaluated. The request time is not checked f
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from typing import Any
@@ -79,26 +78,18 @@ def _user_policies(account_id: str, user_name: str) -> list[dict[str, Any]]:
 
 
 def policy_decision(policies: list[dict[str, Any]], action: str, resource: str) -> str:
-    """``"Allow"``, ``"Deny"`` (explicit) or ``"ImplicitDeny"`` for one action on one resource."""
-    allowed = False
-    for policy in policies:
-        statements = policy.get("Statement") or []
-        if isinstance(statements, dict):
-            statements = [statements]
-        for st in statements:
-            actions = st.get("Action", [])
-            actions = [actions] if isinstance(actions, str) else actions
-            resources = st.get("Resource", [])
-            resources = [resources] if isinstance(resources, str) else resources
-            if not any(fnmatch.fnmatchcase(action.lower(), a.lower()) for a in actions):
-                continue
-            if not any(fnmatch.fnmatchcase(resource, r) for r in resources):
-                continue
-            if st.get("Effect") == "Deny":
-                return "Deny"
-            if st.get("Effect") == "Allow":
-                allowed = True
-    return "Allow" if allowed else "ImplicitDeny"
+    """``"Allow"``, ``"Deny"`` (explicit) or ``"ImplicitDeny"`` for one action on one resource.
+
+    The course's policy evaluator (:mod:`course_utils.sim.policy`) decides, so wildcards and
+    conditions follow the same rules everywhere; a policy it cannot read allows nothing.
+    """
+    from ..sim import policy
+
+    try:
+        decision = policy.evaluate(action, resource, identity_policies=policies).decision
+    except ValueError:
+        return "ImplicitDeny"
+    return {"Allow": "Allow", "ExplicitDeny": "Deny"}.get(decision, "ImplicitDeny")
 
 
 def _expected_signature(request: Any, match: re.Match[str], secret: str) -> str:
