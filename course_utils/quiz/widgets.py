@@ -87,42 +87,68 @@ def _option_label(key: str, text: str) -> str:
     return f"{key}. {text}"
 
 
+class SharedLook:
+    """Layouts and styles shared by every widget of one quiz.
+
+    Each ipywidgets widget otherwise gets its own ``Layout`` and style objects, and each of those
+    is a widget with its own comm to the browser: a question would open 13 comms instead of 5.
+    A widget's look is not changed by the quiz after creation, so sharing is safe.
+    """
+
+    def __init__(self) -> None:
+        import ipywidgets as w
+        from ipywidgets.widgets.widget_bool import CheckboxStyle
+        from ipywidgets.widgets.widget_description import DescriptionStyle
+        from ipywidgets.widgets.widget_string import HTMLStyle
+
+        self.plain, self.full = w.Layout(), w.Layout(width="100%")
+        self.html, self.button = HTMLStyle(), w.ButtonStyle()
+        self.description, self.checkbox = DescriptionStyle(), CheckboxStyle()
+
+
 class QuestionCard:
     """One question: the choices, a Check button and the feedback ``Output``."""
 
-    def __init__(self, question, number: int, total: int, store=None, source: str = "quiz") -> None:
+    def __init__(self, question, number: int, total: int, store=None, source: str = "quiz", look: SharedLook | None = None) -> None:
         import ipywidgets as w
 
+        look = look or SharedLook()
         self.question, self.store, self.source = question, store, source
         q = question
         tags = ", ".join(q.tags)
         choose = f" <i>(Choose {q.choose}.)</i>" if q.type == "multiple" and "(Choose" not in q.stem else ""
         self.header = w.HTML(
             f'<div class="course-quiz-stem"><b>Question {number} of {total}</b> '
-            f'<small>· domain {q.domain} · {esc(tags)}</small><br>{esc(q.stem)}{choose}</div>'
+            f'<small>· domain {q.domain} · {esc(tags)}</small><br>{esc(q.stem)}{choose}</div>',
+            layout=look.plain,
+            style=look.html,
         )
         if q.type == "single":
             self.selector = w.RadioButtons(
                 options=[(_option_label(o.key, o.text), o.key) for o in q.options],
                 value=None,
-                layout=w.Layout(width="100%"),
+                layout=look.full,
+                style=look.description,
             )
             self.checkboxes: list = []
             choices = self.selector
         else:
             self.selector = None
             self.checkboxes = [
-                w.Checkbox(value=False, description=_option_label(o.key, o.text), indent=False, layout=w.Layout(width="100%"))
+                w.Checkbox(value=False, description=_option_label(o.key, o.text), indent=False, layout=look.full, style=look.checkbox)
                 for o in q.options
             ]
-            choices = w.VBox([w.HTML(f"<b>Choose {q.choose}</b>"), *self.checkboxes])
+            choose_note = w.HTML(f"<b>Choose {q.choose}</b>", layout=look.plain, style=look.html)
+            choices = w.VBox([choose_note, *self.checkboxes], layout=look.plain)
         choices.add_class("course-quiz-choices")
-        self.check_button = w.Button(description="Check", button_style="primary", tooltip="Check your answer")
+        self.check_button = w.Button(
+            description="Check", button_style="primary", tooltip="Check your answer", layout=look.plain, style=look.button
+        )
         self.check_button.add_class("course-quiz-check")
-        self.feedback = w.Output()
+        self.feedback = w.Output(layout=look.plain)
         self.feedback.add_class("course-quiz-feedback")
         self.check_button.on_click(lambda _b: self.check())
-        self.widget = w.VBox([self.header, choices, self.check_button, self.feedback])
+        self.widget = w.VBox([self.header, choices, self.check_button, self.feedback], layout=look.plain)
         self.widget.add_class("course-quiz-question")
         self.widget.add_class(f"course-quiz-q-{q.id}")
         self.attempts = 0
@@ -224,14 +250,15 @@ class Quiz(Readable):
         self.questions = list(questions)
         self.notes = list(notes or [])
         self.title = title or ("Quiz" if len(self.questions) != 1 else "Quick check")
-        self.cards = [QuestionCard(q, i + 1, len(self.questions), store=store) for i, q in enumerate(self.questions)]
+        look = SharedLook()
+        self.cards = [QuestionCard(q, i + 1, len(self.questions), store=store, look=look) for i, q in enumerate(self.questions)]
         intro = (
             f"<b>{esc(self.title)}</b>: {len(self.questions)} question(s). "
             "Pick your answer and press <i>Check</i>; every option is then explained. Your answers are saved."
         )
         notes_html = "".join(f"<p><i>{esc(n)}</i></p>" for n in self.notes)
-        head = w.HTML(STYLE + f'<div class="course-quiz-intro">{intro}{notes_html}</div>')
-        self.widget = w.VBox([head, *[c.widget for c in self.cards]])
+        head = w.HTML(STYLE + f'<div class="course-quiz-intro">{intro}{notes_html}</div>', layout=look.plain, style=look.html)
+        self.widget = w.VBox([head, *[c.widget for c in self.cards]], layout=look.plain)
         self.widget.add_class("course-quiz")
 
     def card(self, qid: str) -> QuestionCard:
