@@ -4,6 +4,7 @@
     python -m course_utils toc             # the table of contents, as Markdown
     python -m course_utils badges [--fix]  # check (or rewrite) every notebook's Binder badge
     python -m course_utils bank validate   # check the question bank (bank stats --json: counts)
+    python -m course_utils grade ...       # instructors: sandboxed, parallel nbgrader grading
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .quiz import bank_cli
 
     bank_cli.register(sub)
+    from .grade import cli as grade_cli
+
+    grade_cli.register(sub)
     return parser
 
 

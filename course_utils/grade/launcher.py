@@ -1,0 +1,344 @@
+"""The grading kernel's launcher: an IPython kernel inside a bubblewrap sandbox.
+
+The ``dva-c02-sandbox`` kernelspec runs ``python -m course_utils.grade.launcher -f {connection_file}``.
+Jupyter (nbgrader, nbclient) sees an ordinary kernel; this process
+
+1. copies the kernel's working folder (the student's autograded folder) to a private temporary
+   folder, **leaving out every ``.ipynb``** (nbgrader has just written the notebook there with the
+   hidden tests restored) and keeping symlinks as links (never following them);
+2. starts ``ipykernel`` under ``bwrap`` with new user, mount, PID, IPC, UTS and **network**
+   namespaces. The only files visible are the system folders (``/usr``, ``/lib``...), a short
+   list of ``/etc`` files, the Python installation and virtual environment, the ``course_utils``
+   package (all read-only), the copied working folder (``/home/student/work``), an empty home and
+   ``/tmp``. The instructor's course folder, the gradebook, the config, other students' work,
+   any other copy of the repository, ``.git``: none of it exists inside;
+3. clears the environment: student code gets fake AWS credentials and nothing from the
+   instructor's shell;
+4. forwards the five kernel channels: the kernel listens on Unix sockets in a private folder
+   (the network namespace has no route out, not even to the host's loopback) and this process
+   relays the TCP ports named in the connection file to them;
+5. bounds the whole kernel's life (``--max-seconds``, or ``DVA_GRADE_NOTEBOOK_TIMEOUT``): past
+   it the sandbox is killed, whatever the code does with signals, and the notebook fails.
+
+Without ``bwrap`` (or when it cannot create namespaces) the launcher refuses to start and says
+why, unless ``DVA_GRADE_ALLOW_UNSANDBOXED=1`` is set: then it runs the kernel unisolated with a
+loud warning (fake credentials only). Only the standard library is imported here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from pathlib import Path
+
+__all__ = ["main", "bwrap_argv", "sandbox_env", "stage_workdir", "SandboxUnavailable", "find_bwrap",
+           "DEFAULT_MAX_SECONDS", "EXIT_SANDBOX_UNAVAILABLE", "EXIT_TIME_LIMIT"]
+
+DEFAULT_MAX_SECONDS = 900
+EXIT_SANDBOX_UNAVAILABLE = 78
+EXIT_TIME_LIMIT = 124
+TIME_LIMIT_MESSAGE = "in total: the sandbox is killed (time limit)"
+REFUSAL_MESSAGE = "refusing to run student code without the sandbox"
+ALLOW_UNSANDBOXED_VAR = "DVA_GRADE_ALLOW_UNSANDBOXED"
+NOTEBOOK_TIMEOUT_VAR = "DVA_GRADE_NOTEBOOK_TIMEOUT"
+MEMORY_VAR = "DVA_GRADE_MEMORY_MB"
+DEFAULT_MEMORY_MB = 4096
+
+HOME = "/home/student"
+WORK = "/home/student/work"
+RUN = "/run/kernel"
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_ENTRIES = ("passwd", "group", "hosts", "nsswitch.conf", "localtime", "timezone", "ld.so.cache", "ld.so.conf",
+               "ld.so.conf.d", "fonts", "ssl", "ca-certificates", "mime.types", "alternatives", "os-release")
+CHANNELS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+
+
+class SandboxUnavailable(RuntimeError):
+    """bwrap is missing or unusable, or the sandbox would expose the course folder."""
+
+
+def _say(message: str) -> None:
+    print(f"[dva-c02-sandbox] {message}", file=sys.stderr, flush=True)
+
+
+def find_bwrap() -> str | None:
+    return shutil.which("bwrap")
+
+
+def _real(path: str | os.PathLike[str]) -> str:
+    return os.path.realpath(path)
+
+
+def readonly_paths() -> list[str]:
+    """Folders bound read-only besides the system ones: Python, the venv, course_utils."""
+    import importlib.util
+
+    paths = [_real(sys.base_prefix), _real(sys.prefix), _real(os.path.dirname(sys.executable))]
+    spec = importlib.util.find_spec("course_utils")
+    if spec and spec.submodule_search_locations:
+        paths.extend(_real(p) for p in spec.submodule_search_locations)
+    unique: list[str] = []
+    for path in sorted(set(paths), key=len):
+        if not any(path == kept or path.startswith(kept + os.sep) for kept in unique):
+            unique.append(path)
+    return unique
+
+
+def sandbox_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The whole environment of the sandboxed kernel: nothing is inherited."""
+    from course_utils.sandbox import FAKE_ENV  # light module: no boto3/moto at import
+
+    env = {
+        "PATH": os.pathsep.join([os.path.dirname(sys.executable), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "HOME": HOME,
+        "USER": "student",
+        "LOGNAME": "student",
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TMPDIR": "/tmp",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONNOUSERSITE": "1",
+        "NBGRADER_EXECUTION": os.environ.get("NBGRADER_EXECUTION", "autograde"),
+        "DVA_GRADE_SANDBOX": "bwrap",
+        # ipykernel: a parent exists (no "ipython kernel" banner); 1 = do not poll it (the sandbox's init)
+        "JPY_PARENT_PID": "1",
+    }
+    env.update(FAKE_ENV)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def _ignore_notebooks(folder: str, names: list[str]) -> set[str]:
+    return {n for n in names if n.endswith(".ipynb") or n == ".ipynb_checkpoints"}
+
+
+def stage_workdir(source: str, dest: str) -> None:
+    """Copy the working folder without notebooks; symlinks stay links (never followed)."""
+    shutil.copytree(source, dest, symlinks=True, ignore=_ignore_notebooks, dirs_exist_ok=True)
+
+
+def bwrap_argv(bwrap: str, private: str, command: list[str], env: dict[str, str], info_fd: int | None = None) -> list[str]:
+    """The bwrap command line (``private`` holds ``work/`` and ``run/``)."""
+    argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000", "--hostname", "grading-sandbox",
+            "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    for folder in SYSTEM_DIRS:
+        if os.path.islink(folder):
+            argv += ["--symlink", os.readlink(folder), folder]
+        elif os.path.isdir(folder):
+            argv += ["--ro-bind", folder, folder]
+    for entry in ETC_ENTRIES:
+        argv += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
+    for path in readonly_paths():
+        if not any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS if not os.path.islink(d)):
+            argv += ["--ro-bind", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", HOME,
+             "--bind", os.path.join(private, "work"), WORK, "--bind", os.path.join(private, "run"), RUN,
+             "--chdir", WORK, "--clearenv"]
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    if info_fd is not None:
+        argv += ["--info-fd", str(info_fd)]
+    return argv + ["--"] + command
+
+
+def check_not_exposed(cwd: str) -> None:
+    """Refuse if a read-only bind would contain the student's folder (and so the course folder)."""
+    real = _real(cwd)
+    for path in readonly_paths():
+        if real == path or real.startswith(path + os.sep):
+            raise SandboxUnavailable(
+                f"the working folder {real} is inside {path}, which the sandbox must show read-only "
+                "(Python or course_utils): move the course folder out of it")
+
+
+# --------------------------------------------------------------------------- channel relay
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        try:
+            writer.close()
+        except Exception:  # pragma: no cover - already closed
+            pass
+
+
+async def _open_unix(path: str, done: asyncio.Event) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    """Connect to the kernel's socket once it exists (``None`` if the kernel ends first)."""
+    for _ in range(1200):  # up to ~60 s while the kernel starts
+        if done.is_set():
+            return None
+        try:
+            return await asyncio.open_unix_connection(path)
+        except (FileNotFoundError, ConnectionRefusedError):
+            await asyncio.sleep(0.05)
+    return None
+
+
+def _relay(path: str, done: asyncio.Event):
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            inner = await _open_unix(path, done)
+            if inner is None:
+                writer.close()
+                return
+            ireader, iwriter = inner
+            await asyncio.gather(_pipe(reader, iwriter), _pipe(ireader, writer))
+        except asyncio.CancelledError:  # the kernel is gone and the loop is closing
+            writer.close()
+
+    return handle
+
+
+# --------------------------------------------------------------------------- main
+async def _run(conn: dict, command: list[str], max_seconds: float, private: str, sandboxed: bool, env: dict[str, str],
+               cwd: str) -> int:
+    done = asyncio.Event()
+    servers = []
+    if sandboxed:
+        for channel in CHANNELS:
+            path = os.path.join(private, "run", f"k-{conn[channel]}")
+            servers.append(await asyncio.start_server(_relay(path, done), conn.get("ip", "127.0.0.1"), conn[channel]))
+    info_r = info_w = None
+    pass_fds: tuple[int, ...] = ()
+    if sandboxed:
+        info_r, info_w = os.pipe()
+        pass_fds = (info_w,)
+        bwrap = find_bwrap()
+        assert bwrap
+        command = bwrap_argv(bwrap, private, command, env, info_fd=info_w)
+
+    memory_mb = int(os.environ.get(MEMORY_VAR, DEFAULT_MEMORY_MB))
+
+    def limits() -> None:  # runs in the child before exec
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if memory_mb > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, memory_mb * 1024 * 1024))
+
+    # bwrap itself gets an empty environment too: the sandbox's PID 1 is bwrap, and its
+    # /proc/1/environ is readable from inside.
+    proc = await asyncio.create_subprocess_exec(*command, pass_fds=pass_fds, preexec_fn=limits,
+                                                env={"PATH": "/usr/bin:/bin"} if sandboxed else env,
+                                                cwd=None if sandboxed else cwd)
+    child_pid = proc.pid
+    if info_w is not None:
+        os.close(info_w)
+        # bwrap writes {"child-pid": N} in pieces; the read end stays open until the end (no SIGPIPE).
+        child_pid = await asyncio.get_running_loop().run_in_executor(None, _read_child_pid, info_r, proc.pid)
+
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGINT, lambda: _signal(child_pid, signal.SIGINT))
+    loop.add_signal_handler(signal.SIGTERM, lambda: proc.kill())
+    try:
+        code = await asyncio.wait_for(proc.wait(), timeout=max_seconds if max_seconds > 0 else None)
+    except asyncio.TimeoutError:
+        _say(f"the notebook ran longer than {max_seconds:g} s {TIME_LIMIT_MESSAGE}")
+        proc.kill()
+        await proc.wait()
+        code = EXIT_TIME_LIMIT
+    finally:
+        done.set()
+        for server in servers:
+            server.close()
+        if info_r is not None:
+            os.close(info_r)
+    return code
+
+
+def _read_child_pid(fd: int, default: int) -> int:
+    buffer = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            return default
+        if not chunk:
+            return default
+        buffer += chunk
+        try:
+            return int(json.loads(buffer.decode()).get("child-pid", default))
+        except ValueError:
+            continue
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
+    parser = argparse.ArgumentParser(prog="python -m course_utils.grade.launcher", description=__doc__.split("\n")[0])
+    parser.add_argument("-f", dest="connection_file", required=True, help="kernel connection file (from Jupyter)")
+    parser.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
+                        help=f"bound on the kernel's whole life (env {NOTEBOOK_TIMEOUT_VAR} overrides)")
+    return parser.parse_known_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, kernel_args = _parse(argv)
+    max_seconds = float(os.environ.get(NOTEBOOK_TIMEOUT_VAR) or args.max_seconds)
+    with open(args.connection_file, encoding="utf-8") as fh:
+        conn = json.load(fh)
+    if conn.get("transport", "tcp") != "tcp":
+        _say(f"unsupported transport {conn.get('transport')!r}: the sandbox relays TCP channels only")
+        return EXIT_SANDBOX_UNAVAILABLE
+    cwd = os.getcwd()
+    bwrap = find_bwrap()
+    allow = os.environ.get(ALLOW_UNSANDBOXED_VAR) == "1"
+    try:
+        if bwrap is None:
+            raise SandboxUnavailable("bubblewrap (bwrap) is not installed: apt-get install bubblewrap")
+        check_not_exposed(cwd)
+    except SandboxUnavailable as exc:
+        if not allow:
+            _say(f"{REFUSAL_MESSAGE}: {exc}. "
+                 f"(To grade UNSANDBOXED at your own risk, set {ALLOW_UNSANDBOXED_VAR}=1.)")
+            return EXIT_SANDBOX_UNAVAILABLE
+        bwrap = None
+        _say("!" * 72)
+        _say(f"WARNING: {ALLOW_UNSANDBOXED_VAR}=1 and {exc}")
+        _say("WARNING: student code runs UNSANDBOXED: it can read the course folder, the gradebook,")
+        _say("WARNING: other students' work and the hidden tests, and it can use the network.")
+        _say("!" * 72)
+
+    private = tempfile.mkdtemp(prefix="dva-grade-")
+    try:
+        os.chmod(private, 0o700)
+        work = os.path.join(private, "work")
+        os.makedirs(os.path.join(private, "run"))
+        stage_workdir(cwd, work)
+        if bwrap:
+            inner = dict(conn, transport="ipc", ip=f"{RUN}/k")
+            inner_file = os.path.join(private, "run", "kernel.json")
+            with open(inner_file, "w", encoding="utf-8") as fh:
+                json.dump(inner, fh)
+            command = [sys.executable, "-m", "ipykernel_launcher", "-f", f"{RUN}/kernel.json", *kernel_args]
+            env = sandbox_env()
+        else:
+            command = [sys.executable, "-m", "ipykernel_launcher", "-f", args.connection_file, *kernel_args]
+            env = sandbox_env({"HOME": private, "DVA_GRADE_SANDBOX": "none"})
+        return asyncio.run(_run(conn, command, max_seconds, private, bwrap is not None, env, work))
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

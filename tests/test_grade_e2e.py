@@ -1,0 +1,417 @@
+"""End to end: the four graded assignments through nbgrader and the sandboxed, parallel grader.
+
+One temporary copy of ``grading/`` per module: all four assignments generated, synthetic students
+(the full hostile set on D1; correct, wrong, partial and the master itself on D2-D4) graded with
+``python -m course_utils grade autograde --jobs 2``. Each student's exact score and status are
+asserted; the hunter's report must show it saw nothing; feedback must not contain hidden tests.
+Needs bubblewrap (`apt-get install bubblewrap`): without it these tests skip, and fail under CI.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from course_utils.grade import synthetic
+from course_utils.grade.export import gradebook_scores
+
+pytestmark = pytest.mark.slow
+
+GRADING = ROOT / "grading"
+ASSIGNMENTS = sorted(p.name for p in (GRADING / "source").iterdir() if p.is_dir())
+D1 = ASSIGNMENTS[0]
+D1_KINDS = [k for k in synthetic.KINDS]
+OTHER_KINDS = ["correct", "wrong", "partial", "master"]
+SECRET = "instructor-secret-7f3a"
+CELL_TIMEOUT = "10"
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        "DVA_GRADE_CELL_TIMEOUT": CELL_TIMEOUT,
+        "DVA_GRADE_NOTEBOOK_TIMEOUT": "150",
+        # the instructor's shell holds real-looking credentials: student code must never see them
+        "AWS_ACCESS_KEY_ID": "AKIA" + SECRET.upper().replace("-", ""),
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "INSTRUCTOR_API_TOKEN": SECRET,
+    })
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, cwd=cwd, env=env or _env(), capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+def _nbgrader(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return _run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd, env)
+
+
+def _host_ip() -> str | None:
+    """A non-loopback address of this machine (the route a student's code would use to get out)."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent for UDP connect
+            ip = s.getsockname()[0]
+        return None if ip.startswith("127.") else ip
+    except OSError:
+        return None
+
+
+class Listener:
+    """TCP listeners on loopback and on the host's address; records whether anyone connected."""
+
+    def __init__(self) -> None:
+        self.connections: list[str] = []
+        self.sockets = []
+        self.targets: list[tuple[str, int]] = []
+        for host in ["127.0.0.1", _host_ip()]:
+            if host is None:
+                continue
+            s = socket.socket()
+            s.bind((host, 0))
+            s.listen(5)
+            s.settimeout(0.2)
+            self.sockets.append(s)
+            self.targets.append((host, s.getsockname()[1]))
+        self._stop = False
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop:
+            for s in self.sockets:
+                try:
+                    conn, addr = s.accept()
+                    self.connections.append(f"{addr}")
+                    conn.close()
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self._stop = True
+        self.thread.join(2)
+        for s in self.sockets:
+            s.close()
+
+
+@pytest.fixture(scope="module")
+def sandbox_ready(in_ci):
+    from course_utils.grade.autograde import sandbox_problem
+    from course_utils.grade.kernelspec import install, installed_spec
+
+    if installed_spec() is None:
+        install()
+    problem = sandbox_problem()
+    if problem:
+        if in_ci:
+            pytest.fail(f"grading sandbox unavailable under CI: {problem}")
+        pytest.skip(f"grading sandbox unavailable: {problem}")
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, sandbox_ready):
+    """A graded course: every assignment generated, synthetic students autograded in parallel."""
+    root = tmp_path_factory.mktemp("course") / "grading"
+    shutil.copytree(GRADING, root, ignore=shutil.ignore_patterns(*[l.strip().rstrip("/") for l in
+                    (GRADING / ".gitignore").read_text().splitlines() if l.strip() and not l.startswith("#")]))
+    listener = Listener()
+    expected: dict[tuple[str, str], synthetic.Expected] = {}
+    for name in ASSIGNMENTS:
+        _nbgrader("generate_assignment", name, "--force", cwd=root)
+        master = root / "source" / name / f"{name}.ipynb"
+        released = root / "release" / name / f"{name}.ipynb"
+        grade_ids = [t.test_id for t in synthetic.tasks(json.loads(master.read_text()))]
+        for kind in (D1_KINDS if name == D1 else OTHER_KINDS):
+            hunter = None
+            if kind == "hunter":
+                # ROOT itself exists inside (the venv and course_utils are mounted below it), its other content must not
+                hunter = {"probe_paths": [str(root), str(root / "gradebook.db"), str(root / "source"), str(root / "submitted"),
+                                          str(ROOT / ".git"), str(ROOT / "grading"), str(ROOT / "notebooks"), str(ROOT / "tests"),
+                                          str(ROOT / "README.md"), str(ROOT / "Makefile")],
+                          "secrets": [SECRET, SECRET.upper().replace("-", "")], "targets": listener.targets,
+                          "markers": grade_ids + ["dva-c02"]}
+            expected[(name, kind)] = synthetic.make_submission(kind, released, master, root, kind, hunter=hunter)
+    outputs = {}
+    start = time.monotonic()
+    for name in ASSIGNMENTS:
+        proc = _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2"], root)
+        outputs[name] = proc.stdout + proc.stderr
+    elapsed = time.monotonic() - start
+    listener.close()
+    yield {"root": root, "expected": expected, "outputs": outputs, "listener": listener, "elapsed": elapsed}
+
+
+def _rows(root: Path, name: str) -> dict[str, dict]:
+    with open(root / "reports" / f"grades_{name}.csv", newline="") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+CASES = [(D1, k) for k in D1_KINDS] + [(a, k) for a in ASSIGNMENTS[1:] for k in OTHER_KINDS]
+
+
+@pytest.mark.parametrize("assignment,kind", CASES, ids=[f"{a[:2]}-{k}" for a, k in CASES])
+def test_exact_score_and_status(course, assignment, kind):
+    row = _rows(course["root"], assignment)[kind]
+    want = course["expected"][(assignment, kind)]
+    assert (float(row["score"]), row["status"]) == (want.score, want.status), row
+    assert row["max_score"] == "10"
+    assert row["needs_manual_grading"] == ("yes" if want.status in ("failed", "timeout") else "no")
+    if want.status != "graded":
+        assert row["reason"], "every student who is not plainly graded has a reason"
+
+
+def test_reasons_name_the_problem(course):
+    rows = _rows(course["root"], D1)
+    assert "not valid JSON" in rows["invalid_json"]["reason"]
+    assert "kernel died" in rows["exit"]["reason"]
+    assert "did not stop when interrupted" in rows["sigint_loop"]["reason"]
+    assert "timeout" in rows["infinite_loop"]["reason"] and "interrupted" in rows["infinite_loop"]["reason"]
+    assert "deleted" in rows["deleted_cell"]["reason"]
+    assert "points changed" in rows["tampered"]["reason"] and "edited" in rows["tampered"]["reason"]
+
+
+def test_summary_lists_who_needs_manual_grading(course):
+    out = course["outputs"][D1]
+    manual = out.split("Needs manual grading:", 1)[1].split("Scored, but check", 1)[0]
+    for kind in ("invalid_json", "exit", "sigint_loop", "infinite_loop"):
+        assert f"- {kind} (" in manual
+    for kind in ("correct", "wrong", "partial", "hunter", "tampered", "deleted_cell"):
+        assert f"- {kind} (" not in manual
+    assert "[" in out and f"{len(D1_KINDS)}/{len(D1_KINDS)}" in out, "the progress bar reached the end"
+
+
+def test_tampered_points_and_sqlite_timeout(course):
+    root = course["root"]
+    assert "?timeout=" in (root / "nbgrader_config.py").read_text()
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        points = sorted(c.max_score for c in gb.find_notebook(D1, D1).grade_cells)
+        tampered = gb.find_submission(D1, "tampered")
+        assert (tampered.score, tampered.max_score) == (0, 10)
+    assert points == [2.0] * 5, "the gradebook keeps the master's points, whatever a submission claims"
+    assert _rows(root, D1)["tampered"]["max_score"] == "10"
+
+
+def _hunter_report(root: Path) -> dict:
+    nb = json.loads((root / "autograded" / "hunter" / D1 / f"{D1}.ipynb").read_text())
+    for cell in nb["cells"]:
+        for out in cell.get("outputs", []):
+            text = "".join(out.get("text", ""))
+            if synthetic.HUNTER_TAG in text:
+                return json.loads(text.split(synthetic.HUNTER_TAG, 1)[1].splitlines()[0])
+    raise AssertionError("the hunter printed no report")
+
+
+def test_hunter_saw_nothing(course):
+    report = _hunter_report(course["root"])
+    assert report["paths"] == [], "course folder, gradebook, repository or .git visible"
+    assert report["files"] == [], "a file holding solutions, hidden tests or grades was readable"
+    assert report["env"] == [] and report["proc_env"] == [], "instructor environment visible"
+    assert report["used_solution"] is False
+    assert any(k.startswith("raw ") for k in report["network"]), "libc connect() was tried too (past any audit hook)"
+    assert report["network"] and all(v != "connected" for v in report["network"].values()), report["network"]
+    assert course["listener"].connections == []
+
+
+def test_hunter_finds_everything_without_the_sandbox(course, tmp_path):
+    """Control: the same hunter code, run outside the sandbox, does find the leaks (the test has teeth)."""
+    root = course["root"]
+    master = json.loads((root / "source" / D1 / f"{D1}.ipynb").read_text())
+    ids = [t.test_id for t in synthetic.tasks(master)]
+    listener = Listener()
+    code = synthetic.hunter_code(probe_paths=[str(root), str(root / "gradebook.db")], secrets=[SECRET], targets=listener.targets,
+                                 markers=ids, walk_root=str(root))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120, cwd=tmp_path)
+    listener.close()
+    report = json.loads(proc.stdout.split(synthetic.HUNTER_TAG, 1)[1].splitlines()[0])
+    assert report["paths"] and report["env"] and report["used_solution"]
+    assert any(p.endswith("gradebook.db") for p in report["files"])
+    assert "connected" in report["network"].values()
+
+
+def test_feedback_has_no_hidden_tests(course):
+    root = course["root"]
+    for name in ASSIGNMENTS:
+        master = json.loads((root / "source" / name / f"{name}.ipynb").read_text())
+        released = (root / "release" / name / f"{name}.ipynb").read_text()
+        hidden_lines = set()
+        for cell in master["cells"]:
+            src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            if "BEGIN HIDDEN TESTS" in src:
+                region = src.split("### BEGIN HIDDEN TESTS", 1)[1].split("### END HIDDEN TESTS", 1)[0]
+                hidden_lines |= {l.strip() for l in region.splitlines() if len(l.strip()) > 12 and l.strip() not in released}
+        assert hidden_lines
+        files = list((root / "feedback").glob(f"*/{name}/*.html"))
+        assert len(files) >= 3, files
+        import html
+
+        for path in files:
+            text = html.unescape(path.read_text())
+            assert "BEGIN HIDDEN TESTS" not in text
+            leaked = [l for l in hidden_lines if l in text]
+            assert leaked == [], f"{path.parent.parent.name}: hidden test lines in feedback: {leaked[:3]}"
+    wrong = (root / "feedback" / "wrong" / D1 / f"{D1}.html").read_text()
+    assert "traceback not shown" in wrong, "a failing hidden-test cell shows a replaced traceback"
+
+
+def test_no_feedback_for_students_who_were_not_graded(course):
+    for kind in ("invalid_json", "exit", "sigint_loop"):
+        assert not (course["root"] / "feedback" / kind / D1).exists()
+
+
+def test_released_notebooks_have_no_solution_and_no_hidden_test(course):
+    for name in ASSIGNMENTS:
+        text = (course["root"] / "release" / name / f"{name}.ipynb").read_text()
+        master = (course["root"] / "source" / name / f"{name}.ipynb").read_text()
+        assert "BEGIN SOLUTION" in master and "BEGIN HIDDEN TESTS" in master
+        for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS"):
+            assert marker not in text, f"{name}: {marker}"
+        nb = json.loads(text)
+        answers = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+        assert len(answers) >= 4 and all("raise NotImplementedError()" in "".join(c["source"]) for c in answers)
+        tests = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+        assert len(tests) >= 4 and all(c["metadata"]["nbgrader"]["points"] > 0 for c in tests)
+        assert all(not c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
+
+
+def test_grade_distribution_figure_written(course):
+    for name in ASSIGNMENTS:
+        png = course["root"] / "reports" / f"grades_{name}.png"
+        data = png.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5000
+
+
+def test_no_sandbox_process_left_behind(course):
+    out = subprocess.run(["ps", "-eo", "stat,args"], capture_output=True, text=True).stdout
+    alive = [l for l in out.splitlines() if ("course_utils.grade.launcher" in l or "grading-sandbox" in l) and not l.startswith("Z")]
+    assert alive == []
+
+
+def test_export_command_rebuilds_the_csv(course, tmp_path):
+    root = course["root"]
+    out = tmp_path / "all.csv"
+    proc = _run([sys.executable, "-m", "course_utils", "grade", "export", "--course", str(root), "--output", str(out),
+                 "--figure", str(tmp_path / "all.png")], root)
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == len(CASES)
+    assert {r["assignment"] for r in rows} == set(ASSIGNMENTS)
+    assert "Needs manual grading: 4:" in proc.stdout
+    assert (tmp_path / "all.png").exists()
+
+
+# --------------------------------------------------------------------------- parallel == serial
+def test_parallel_gradebook_equals_serial_nbgrader(tmp_path, sandbox_ready):
+    name = ASSIGNMENTS[1]
+    scores = {}
+    for mode in ("serial", "parallel"):
+        root = tmp_path / mode / "grading"
+        shutil.copytree(GRADING / "source", root / "source")
+        shutil.copy(GRADING / "nbgrader_config.py", root)
+        _nbgrader("generate_assignment", name, "--force", cwd=root)
+        for kind in ("correct", "wrong", "partial"):
+            synthetic.make_submission(kind, root / "release" / name / f"{name}.ipynb", root / "source" / name / f"{name}.ipynb", root, kind)
+        if mode == "serial":
+            _nbgrader("autograde", name, "--force", cwd=root)
+        else:
+            _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2", "--no-feedback"], root)
+        scores[mode] = gradebook_scores(f"sqlite:///{root / 'gradebook.db'}", name)
+    assert scores["serial"] == scores["parallel"]
+    assert len(scores["serial"]) == 3 * 4
+
+
+# --------------------------------------------------------------------------- the notebook bound
+def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, sandbox_ready, monkeypatch):
+    from jupyter_client.manager import KernelManager
+
+    monkeypatch.setenv("DVA_GRADE_NOTEBOOK_TIMEOUT", "4")
+    monkeypatch.chdir(tmp_path)
+    km = KernelManager(kernel_name="dva-c02-sandbox")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=30)
+        kc.execute("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n")
+        km.interrupt_kernel()  # ignored by the code
+        deadline = time.monotonic() + 20
+        while km.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not km.is_alive(), "the kernel outlived the notebook bound"
+        assert km.provisioner.process.returncode == 124
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_notebook_bound_through_autograde(tmp_path, sandbox_ready):
+    """A notebook over its total bound is killed and reported as a timeout with the reason."""
+    name = ASSIGNMENTS[-1]
+    root = tmp_path / "grading"
+    shutil.copytree(GRADING / "source", root / "source")
+    shutil.copy(GRADING / "nbgrader_config.py", root)
+    _nbgrader("generate_assignment", name, "--force", cwd=root)
+    synthetic.make_submission("correct", root / "release" / name / f"{name}.ipynb", root / "source" / name / f"{name}.ipynb", root, "slow")
+    path = root / "submitted" / "slow" / name / f"{name}.ipynb"
+    nb = json.loads(path.read_text())
+    answer = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution"))
+    answer["source"] = "import time\ntime.sleep(8)\n" + "".join(answer["source"])  # under the 10 s cell timeout
+    path.write_text(json.dumps(nb))
+    _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "1"], root,
+         _env(DVA_GRADE_NOTEBOOK_TIMEOUT="6"))
+    row = _rows(root, name)["slow"]
+    assert (row["score"], row["status"], row["needs_manual_grading"]) == ("0", "timeout", "yes")
+    assert "total time bound" in row["reason"]
+    assert "time limit" in (root / "logs" / name / "slow.log").read_text()
+
+
+# --------------------------------------------------------------------------- exchange round trip
+def test_exchange_round_trip(tmp_path, sandbox_ready):
+    name = ASSIGNMENTS[-1]
+    root = tmp_path / "grading"
+    shutil.copytree(GRADING / "source", root / "source")
+    shutil.copy(GRADING / "nbgrader_config.py", root)
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    os.chmod(exchange, 0o777)
+    env = _env(DVA_GRADE_EXCHANGE=str(exchange))
+    student_home = tmp_path / "student"
+    student_home.mkdir()
+    student_args = ["--Exchange.root=" + str(exchange), "--CourseDirectory.course_id=dva-c02"]
+    _nbgrader("generate_assignment", name, "--force", cwd=root, env=env)
+    _nbgrader("release_assignment", name, "--force", cwd=root, env=env)
+    _nbgrader("fetch_assignment", name, *student_args, cwd=student_home, env=env)
+    fetched = student_home / name / f"{name}.ipynb"
+    assert fetched.exists()
+    # the student answers every task correctly, in the fetched notebook
+    work = tmp_path / "scratch"
+    synthetic.make_submission("correct", fetched, root / "source" / name / f"{name}.ipynb", work, "me")
+    shutil.copy(work / "submitted" / "me" / name / f"{name}.ipynb", fetched)
+    _nbgrader("submit", name, *student_args, cwd=student_home, env=env)
+    _nbgrader("collect", name, cwd=root, env=env)
+    students = [p.name for p in (root / "submitted").iterdir()]
+    assert len(students) == 1
+    _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "1"], root, env)
+    rows = _rows(root, name)
+    assert (rows[students[0]]["score"], rows[students[0]]["status"]) == ("10", "graded")
+    _nbgrader("release_feedback", name, cwd=root, env=env)
+    _nbgrader("fetch_feedback", name, *student_args, cwd=student_home, env=env)
+    feedback = list((student_home / name / "feedback").glob("*/*.html"))
+    assert feedback, "the student fetched feedback"
+    assert "BEGIN HIDDEN TESTS" not in feedback[0].read_text()
