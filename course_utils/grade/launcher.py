@@ -136,10 +136,13 @@ def bwrap_argv(bwrap: str, private: str, command: list[str], env: dict[str, str]
             argv += ["--ro-bind", folder, folder]
     for entry in ETC_ENTRIES:
         argv += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
+    # A fresh /tmp first: the read-only binds below may live under /tmp (a clone in /tmp/...), and a
+    # tmpfs mounted after them would hide them.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in readonly_paths():
         if not any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS if not os.path.islink(d)):
             argv += ["--ro-bind", path, path]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", HOME,
+    argv += ["--dir", HOME,
              "--bind", os.path.join(private, "work"), WORK, "--bind", os.path.join(private, "run"), RUN,
              "--chdir", WORK, "--clearenv"]
     for key, value in env.items():
