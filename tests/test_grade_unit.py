@@ -238,3 +238,14 @@ def test_failure_reasons_from_a_log():
     status, reason = _failure_from_log("[ERROR] Timeout waiting for IOPub output", "10 s")
     assert status == "timeout" and "10 s per-cell timeout" in reason
     assert "sandbox was unavailable" in _failure_from_log(f"x {launcher.REFUSAL_MESSAGE}: y", "10 s")[1]
+
+
+def test_tmp_is_mounted_before_read_only_binds_that_live_under_it(monkeypatch):
+    """A clone or venv under /tmp (CI clones into /tmp) must stay visible inside the sandbox."""
+    from course_utils.grade import launcher
+
+    monkeypatch.setattr(launcher, "readonly_paths", lambda: ["/tmp/clone/.venv", "/tmp/clone/course_utils"])
+    argv = launcher.bwrap_argv("bwrap", "/tmp/private", ["python"], {})
+    tmpfs = argv.index("/tmp", argv.index("--tmpfs"))
+    binds = [i for i, a in enumerate(argv) if a == "--ro-bind" and argv[i + 1].startswith("/tmp/")]
+    assert binds and all(i > tmpfs for i in binds)
