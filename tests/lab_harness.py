@@ -93,6 +93,20 @@ class Lab:
         )
         self.wait_idle(page, timeout_ms)
 
+    def copy_with_progress(self, notebook: str, progress: Path) -> str:
+        """Write a copy of ``notebook`` into the lab's folder whose first cell points the progress
+        store at ``progress`` (the kernel inherits the lab server's environment, so the variable
+        is set from inside the kernel); return the copy's name."""
+        import nbformat
+
+        nb = nbformat.read(self.root / notebook, as_version=4)
+        first = nbformat.v4.new_code_cell(f"import os\nos.environ['DVA_COURSE_PROGRESS'] = {str(progress)!r}")
+        first.id = "browser-test-progress"
+        nb.cells.insert(0, first)
+        name = f"browser_{notebook}"
+        nbformat.write(nb, self.root / name)
+        return name
+
     def find(self, page, selector: str, timeout_ms: int = 60_000):
         """The first element matching ``selector`` in the open notebook, scrolled into view.
 

@@ -2,43 +2,20 @@
 
 The notebook itself is opened (from the lab's temporary copy of notebooks/) and run with Run All.
 The question is picked at run time from the real bank, so the test follows the bank's content.
-Progress goes to a scratch file: the lab server (and so the kernel) is started with
-DVA_COURSE_PROGRESS pointing at it.
+Progress goes to a scratch file (``lab.copy_with_progress``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 
 import pytest
 
-from conftest import NOTEBOOKS
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 SECTION = "01_development#lambda-concurrency"
-
-
-@pytest.fixture(scope="module")
-def progress_lab(tmp_path_factory):
-    """A JupyterLab whose kernels write progress to a scratch file."""
-    from lab_harness import jupyterlab
-
-    work = tmp_path_factory.mktemp("lab01")
-    progress = work / "progress.json"
-    saved = os.environ.get("DVA_COURSE_PROGRESS")
-    os.environ["DVA_COURSE_PROGRESS"] = str(progress)
-    try:
-        with jupyterlab(NOTEBOOKS, work) as server:
-            server.progress = progress
-            yield server
-    finally:
-        if saved is None:
-            os.environ.pop("DVA_COURSE_PROGRESS", None)
-        else:
-            os.environ["DVA_COURSE_PROGRESS"] = saved
 
 
 def _question():
@@ -70,12 +47,14 @@ def _wait_text(page, feedback, needle):
     return feedback.text_content() or ""
 
 
-def test_lambda_concurrency_quiz_wrong_then_right(progress_lab, page):
+def test_lambda_concurrency_quiz_wrong_then_right(lab, page, tmp_path):
     q = _question()
-    progress_lab.open(page, "01_development.ipynb", timeout_ms=120_000)
-    progress_lab.run_all(page, timeout_ms=240_000)
+    progress = tmp_path / "progress.json"
+    name = lab.copy_with_progress("01_development.ipynb", progress)
+    lab.open(page, name, timeout_ms=120_000)
+    lab.run_all(page, timeout_ms=240_000)
 
-    box = progress_lab.find(page, f".course-quiz-q-{q.id}")  # long notebook: cells off screen are detached
+    box = lab.find(page, f".course-quiz-q-{q.id}")
     feedback = box.locator(".course-quiz-feedback")
     check = box.locator("button.course-quiz-check")
 
@@ -91,9 +70,9 @@ def test_lambda_concurrency_quiz_wrong_then_right(progress_lab, page):
     check.click()
     text = _wait_text(page, feedback, "Correct!")
     assert "Not quite" not in text
-    progress_lab.screenshot(page, "quiz_01_development_concurrency")
+    lab.screenshot(page, "quiz_01_development_concurrency")
 
-    records = json.loads(progress_lab.progress.read_text())["answers"][q.id]
+    records = json.loads(progress.read_text())["answers"][q.id]
     assert [(sorted(r["chosen"]), r["correct"]) for r in records] == [(sorted(wrong), False), (sorted(q.correct), True)]
     # no cell of the notebook ended in an error (cells still attached to the page)
     assert not re.search(r"Traceback \(most recent call last\)", page.locator(".jp-Notebook").text_content() or "")

@@ -8,12 +8,9 @@ in front that points the progress store at a scratch file, runs all cells, then 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import nbformat
 import pytest
 
-from conftest import NOTEBOOKS
 from course_utils.quiz import load_bank
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -31,16 +28,11 @@ def test_deployment_notebook_quiz_wrong_then_right(lab, page, tmp_path):
     wrong = next(k for k in q.keys if k not in q.correct)
     right = q.correct[0]
     progress = tmp_path / "progress.json"
-    nb = nbformat.read(NOTEBOOKS / "03_deployment.ipynb", as_version=4)
-    nb.cells.insert(0, nbformat.v4.new_code_cell(f"import os\nos.environ['DVA_COURSE_PROGRESS'] = {str(progress)!r}"))
-    name = "browser_03_deployment.ipynb"
-    nbformat.write(nb, Path(lab.root) / name)
+    name = lab.copy_with_progress("03_deployment.ipynb", progress)
 
     lab.open(page, name)
     lab.run_all(page, timeout_ms=240_000)
-    question = page.locator(f".course-quiz-q-{q.id}")
-    question.wait_for(state="attached", timeout=60_000)
-    question.scroll_into_view_if_needed()
+    question = lab.find(page, f".course-quiz-q-{q.id}")
     feedback = question.locator(".course-quiz-feedback")
     check = question.locator("button.course-quiz-check")
 
