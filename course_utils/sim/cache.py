@@ -95,6 +95,14 @@ class _Strategy:
     def _cache_set(self, k: str, value: Any) -> None:
         self.cache[k] = (value, None if self.ttl is None else time.time() + self.ttl)
 
+    def _write_table(self, k: str, value: Any) -> float:
+        """Write ``value`` to the table (the source of truth); return the modelled cost in ms."""
+        self.stats.writes += 1
+        self.stats.db_writes += 1
+        self.table.put_item(Item={self.key: k, "value": value})
+        self.truth[k] = value
+        return self.model.db_write_ms
+
     def get(self, k: str) -> Any:
         s, m = self.stats, self.model
         s.reads += 1
@@ -129,16 +137,11 @@ class CacheAside(_Strategy):
             self.name = self.stats.strategy = "cache-aside+del"
 
     def put(self, k: str, value: Any) -> None:
-        s, m = self.stats, self.model
-        s.writes += 1
-        s.db_writes += 1
-        self.table.put_item(Item={self.key: k, "value": value})
-        self.truth[k] = value
-        cost = m.db_write_ms
+        cost = self._write_table(k, value)
         if self.invalidate_on_write:
             self.cache.pop(k, None)
-            cost += m.cache_ms
-        s.write_ms.append(cost)
+            cost += self.model.cache_ms
+        self.stats.write_ms.append(cost)
 
 
 class WriteThrough(_Strategy):
@@ -147,13 +150,9 @@ class WriteThrough(_Strategy):
     name = "write-through"
 
     def put(self, k: str, value: Any) -> None:
-        s, m = self.stats, self.model
-        s.writes += 1
-        s.db_writes += 1
-        self.table.put_item(Item={self.key: k, "value": value})
-        self.truth[k] = value
+        cost = self._write_table(k, value)
         self._cache_set(k, value)
-        s.write_ms.append(m.db_write_ms + m.cache_ms)
+        self.stats.write_ms.append(cost + self.model.cache_ms)
 
 
 def workload(n: int = 300, keys: int = 40, read_ratio: float = 0.9, skew: float = 1.1, seed: int = 0) -> list[tuple[str, str, int]]:
