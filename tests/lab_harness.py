@@ -77,9 +77,21 @@ class Lab:
 
     def run_all(self, page, timeout_ms: int = 120_000) -> None:
         """Run all cells through the Run menu and wait until the kernel is idle again."""
-        page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=timeout_ms)
-        page.click(".lm-Menu-item[data-command='runmenu:run-all']", timeout=timeout_ms)
-        # First wait until the last code cell has been queued or run (a prompt of "[*]" or "[n]"),
+        started = """() => Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'))
+                             .some(p => /\[(\*|\d+)\]/.test(p.textContent))"""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for attempt in range(3):
+            # A click while Lab is still settling can be lost; retry only if nothing has started.
+            page.click(".lm-MenuBar-itemLabel:text-is('Run')", timeout=timeout_ms)
+            page.click(".lm-Menu-item[data-command='runmenu:run-all']", timeout=timeout_ms)
+            try:
+                page.wait_for_function(started, timeout=20_000)
+                break
+            except PlaywrightTimeout:
+                if attempt == 2:
+                    raise
+        # Then wait until the last code cell has been queued or run (a prompt of "[*]" or "[n]"),
         # so that an idle kernel before execution starts is not mistaken for the end.
         page.wait_for_function(
             """() => { const ps = Array.from(document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-prompt'));
@@ -106,6 +118,25 @@ class Lab:
         name = f"browser_{notebook}"
         nbformat.write(nb, self.root / name)
         return name
+
+    @staticmethod
+    def answer(page, card, question, keys, expect: str) -> str:
+        """In a quiz ``card``, select exactly ``keys`` (clicking like a learner), press Check and
+        return the feedback text once it contains ``expect`` ("Not quite", "Correct!")."""
+        for o in question.options:
+            text = f"{o.key}. {o.text[:40]}"
+            if question.type == "single":
+                if o.key in keys:
+                    card.locator("label", has_text=text).first.click()
+            else:
+                box = card.locator(".widget-checkbox", has_text=text).locator("input").first
+                if box.is_checked() != (o.key in keys):
+                    box.click()
+        card.locator("button.course-quiz-check").click()
+        feedback = card.locator(".course-quiz-feedback")
+        page.wait_for_function("([el, t]) => (el.textContent || '').includes(t)",
+                               arg=[feedback.element_handle(), expect], timeout=30_000)
+        return feedback.text_content() or ""
 
     def find(self, page, selector: str, timeout_ms: int = 60_000):
         """The first element matching ``selector`` in the open notebook, scrolled into view.

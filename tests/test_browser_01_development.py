@@ -28,25 +28,6 @@ def _question():
     return (singles or questions)[0]
 
 
-def _pick(question_box, q, keys):
-    """Select exactly ``keys`` (clicking labels like a learner)."""
-    for o in q.options:
-        label = question_box.locator("label", has_text=f"{o.key}. {o.text[:40]}").first
-        if q.type == "single":
-            if o.key in keys:
-                label.click()
-        else:
-            box = question_box.locator(".widget-checkbox", has_text=f"{o.key}. {o.text[:40]}").locator("input").first
-            if box.is_checked() != (o.key in keys):
-                box.click()
-
-
-def _wait_text(page, feedback, needle):
-    page.wait_for_function("([el, t]) => (el.textContent || '').includes(t)", arg=[feedback.element_handle(), needle],
-                           timeout=30_000)
-    return feedback.text_content() or ""
-
-
 def test_lambda_concurrency_quiz_wrong_then_right(lab, page, tmp_path):
     q = _question()
     progress = tmp_path / "progress.json"
@@ -55,20 +36,14 @@ def test_lambda_concurrency_quiz_wrong_then_right(lab, page, tmp_path):
     lab.run_all(page, timeout_ms=240_000)
 
     box = lab.find(page, f".course-quiz-q-{q.id}")
-    feedback = box.locator(".course-quiz-feedback")
-    check = box.locator("button.course-quiz-check")
 
     wrong = [k for k in (o.key for o in q.options) if k not in q.correct][: max(1, len(q.correct))]
-    _pick(box, q, wrong)
-    check.click()
-    text = _wait_text(page, feedback, "Not quite")
+    text = lab.answer(page, box, q, wrong, "Not quite")
     assert f"The right answer: {', '.join(q.correct)}." in text
     for o in q.options:  # every option is explained
         assert o.explanation[:60] in text, (o.key, o.explanation[:60])
 
-    _pick(box, q, q.correct)
-    check.click()
-    text = _wait_text(page, feedback, "Correct!")
+    text = lab.answer(page, box, q, q.correct, "Correct!")
     assert "Not quite" not in text
     lab.screenshot(page, "quiz_01_development_concurrency")
 

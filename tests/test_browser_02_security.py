@@ -44,19 +44,11 @@ def test_kms_quiz_wrong_then_right(lab, page, tmp_path):
         card.wait_for(state="visible", timeout=30_000)
     finally:
         lab.screenshot(page, "02_security-kms-quiz")
-    feedback = card.locator(".course-quiz-feedback")
-    check = card.locator("button.course-quiz-check")
-
-    card.locator("label", has_text=f"{wrong.key}. {wrong.text}").click()
-    check.click()
-    page.wait_for_function("el => el.textContent.includes('Not quite')", arg=feedback.element_handle(), timeout=30_000)
-    text = feedback.text_content()
+    text = lab.answer(page, card, q, [wrong.key], "Not quite")
     assert f"The right answer: {right.key}." in text
     assert all(o.explanation[:40] in text for o in q.options)  # every option explained
 
-    card.locator("label", has_text=f"{right.key}. {right.text}").click()
-    check.click()
-    page.wait_for_function("el => el.textContent.includes('Correct!')", arg=feedback.element_handle(), timeout=30_000)
+    lab.answer(page, card, q, [right.key], "Correct!")
     lab.screenshot(page, "02_security-kms-quiz-answered")
 
     records = json.loads(progress.read_text())["answers"][q.id]

@@ -33,20 +33,12 @@ def test_deployment_notebook_quiz_wrong_then_right(lab, page, tmp_path):
     lab.open(page, name)
     lab.run_all(page, timeout_ms=240_000)
     question = lab.find(page, f".course-quiz-q-{q.id}")
-    feedback = question.locator(".course-quiz-feedback")
-    check = question.locator("button.course-quiz-check")
-
-    question.locator("label", has_text=f"{wrong}. {q.option(wrong).text}").click()
-    check.click()
-    page.wait_for_function("el => el.textContent.includes('Not quite')", arg=feedback.element_handle(), timeout=30_000)
-    text = feedback.text_content()
+    text = lab.answer(page, question, q, [wrong], "Not quite")
     assert f"The right answer: {', '.join(q.correct)}." in text
     assert q.option(wrong).explanation[:40] in text  # the chosen option is explained
 
-    question.locator("label", has_text=f"{right}. {q.option(right).text}").click()
-    check.click()
-    page.wait_for_function("el => el.textContent.includes('Correct!')", arg=feedback.element_handle(), timeout=30_000)
-    assert q.option(right).explanation[:40] in feedback.text_content()
+    text = lab.answer(page, question, q, [right], "Correct!")
+    assert q.option(right).explanation[:40] in text
     lab.screenshot(page, "quiz_03_deployment")
 
     records = json.loads(progress.read_text())["answers"][q.id]

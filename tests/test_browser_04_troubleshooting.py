@@ -31,26 +31,11 @@ def test_alarm_quiz_wrong_then_right_in_the_real_notebook(lab, page, tmp_path):
     assert "no request leaves this machine" in banner.text_content()
 
     question = lab.find(page, f".course-quiz-q-{q.id}")
-    feedback = question.locator(".course-quiz-feedback")
-    check = question.locator("button.course-quiz-check")
-
-    def choose(keys):
-        for option in q.options:
-            if option.key in keys:
-                question.locator("label", has_text=f"{option.key}. {option.text[:40]}").first.click()
-
-    choose([wrong.key])
-    check.click()
-    page.wait_for_function("el => el.textContent.includes('Not quite')", arg=feedback.element_handle(), timeout=30_000)
-    text = feedback.text_content()
+    text = lab.answer(page, question, q, [wrong.key], "Not quite")
     assert f"The right answer: {', '.join(q.correct)}." in text
     assert wrong.explanation[:40] in text  # every option is explained
 
-    if q.type == "multiple":
-        choose([wrong.key])  # untick the wrong one
-    choose(q.correct)
-    check.click()
-    page.wait_for_function("el => el.textContent.includes('Correct!')", arg=feedback.element_handle(), timeout=30_000)
+    lab.answer(page, question, q, q.correct, "Correct!")  # unticks the wrong one of a multiple answer
     lab.screenshot(page, "quiz_04_troubleshooting")
 
     records = json.loads(progress.read_text())["answers"][q.id]
