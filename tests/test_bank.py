@@ -32,7 +32,7 @@ GOOD_SINGLE = {
         {"key": "D", "text": "DownloadBundle", "explanation": "Reserved for the agent."},
     ],
     "correct": ["B"],
-    "section": "03_deployment#codedeploy-hooks",
+    "section": "03_testing_and_deployment#codedeploy-hooks",
 }
 GOOD_MULTIPLE = {
     "id": "d3-ok-multiple",
@@ -48,7 +48,7 @@ GOOD_MULTIPLE = {
         {"key": "E", "text": "Secrets", "explanation": "Not a template section."},
     ],
     "correct": ["A", "B"],
-    "section": "03_deployment#cloudformation-anatomy",
+    "section": "03_testing_and_deployment#cloudformation-anatomy",
 }
 
 
@@ -114,7 +114,7 @@ MALFORMED = {
     "choose-mismatch": (GOOD_MULTIPLE, lambda q: q.update(stem="Which? (Choose three.)"), "stem", "2 keys are correct"),
     "choose-missing": (GOOD_MULTIPLE, lambda q: q.update(stem="Which sections exist?"), "stem", "(Choose two.)"),
     "bad-section": (GOOD_SINGLE, lambda q: q.update(section="deployment#hooks"), "section", "pattern"),
-    "bad-section-slug": (GOOD_SINGLE, lambda q: q.update(section="03_deployment#Code_Deploy"), "section", "pattern"),
+    "bad-section-slug": (GOOD_SINGLE, lambda q: q.update(section="03_testing_and_deployment#Code_Deploy"), "section", "pattern"),
     "no-explanation": (GOOD_SINGLE, lambda q: q["options"][2].pop("explanation"), "options[2].explanation", "Field required"),
     "domain-mismatch": (GOOD_SINGLE, lambda q: q.update(domain=2), "domain", "differs from the file's domain 3"),
     "unknown-field": (GOOD_SINGLE, lambda q: q.update(difficulty="hard"), "difficulty", "Extra inputs"),

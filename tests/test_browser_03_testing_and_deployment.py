@@ -1,8 +1,8 @@
 """Real browser: the Domain 3 notebook runs in JupyterLab and one section quiz scores.
 
-The test copies the real ``03_deployment`` notebook into the lab's temporary folder with one cell
+The test copies the real ``03_testing_and_deployment`` notebook into the lab's temporary folder with one cell
 in front that points the progress store at a scratch file, runs all cells, then answers one
-``03_deployment#codedeploy`` question (chosen at runtime from the bank) wrongly and then rightly.
+``03_testing_and_deployment#codedeploy`` question (chosen at runtime from the bank) wrongly and then rightly.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from course_utils.quiz import load_bank
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-SECTION = "03_deployment#codedeploy"
+SECTION = "03_testing_and_deployment#codedeploy"
 
 
 def _question():
@@ -28,7 +28,7 @@ def test_deployment_notebook_quiz_wrong_then_right(lab, page, tmp_path):
     wrong = next(k for k in q.keys if k not in q.correct)
     right = q.correct[0]
     progress = tmp_path / "progress.json"
-    name = lab.copy_with_progress("03_deployment.ipynb", progress)
+    name = lab.copy_with_progress("03_testing_and_deployment.ipynb", progress)
 
     lab.open(page, name)
     lab.run_all(page, timeout_ms=240_000)
@@ -39,7 +39,7 @@ def test_deployment_notebook_quiz_wrong_then_right(lab, page, tmp_path):
 
     text = lab.answer(page, question, q, [right], "Correct!")
     assert q.option(right).explanation[:40] in text
-    lab.screenshot(page, "quiz_03_deployment")
+    lab.screenshot(page, "quiz_03_testing_and_deployment")
 
     records = json.loads(progress.read_text())["answers"][q.id]
     assert [(r["chosen"], r["correct"]) for r in records] == [([wrong], False), ([right], True)]
