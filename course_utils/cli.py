@@ -4,6 +4,8 @@
     python -m course_utils toc             # the table of contents, as Markdown
     python -m course_utils badges [--fix]  # check (or rewrite) every notebook's Binder badge
     python -m course_utils bank validate   # check the question bank (bank stats --json: counts)
+    python -m course_utils syllabus coverage  # where each DVA-C03 skill is taught and tested
+    python -m course_utils exam blueprint --seed N  # the practice exam's draw for a seed
     python -m course_utils grade ...       # instructors: sandboxed, parallel nbgrader grading
 """
 
@@ -84,6 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     from .quiz import bank_cli
 
     bank_cli.register(sub)
+    from .quiz import exam_cli
+
+    exam_cli.register(sub)
+    from .syllabus import cli as syllabus_cli
+
+    syllabus_cli.register(sub)
     from .grade import cli as grade_cli
 
     grade_cli.register(sub)

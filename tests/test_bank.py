@@ -23,6 +23,7 @@ GOOD_SINGLE = {
     "id": "d3-ok-single",
     "domain": 3,
     "tags": ["codedeploy"],
+    "skills": ["3.3.07", "3.1.06"],
     "type": "single",
     "stem": "Which CodeDeploy hook runs after the new version is installed?",
     "options": [
@@ -38,6 +39,7 @@ GOOD_MULTIPLE = {
     "id": "d3-ok-multiple",
     "domain": 3,
     "tags": ["cloudformation"],
+    "skills": ["3.3.08"],
     "type": "multiple",
     "stem": "Which sections can a CloudFormation template contain? (Choose two.)",
     "options": [
@@ -128,6 +130,18 @@ MALFORMED = {
     ),
     "bad-type": (GOOD_SINGLE, lambda q: q.update(type="truefalse"), "type", "'single' or 'multiple'"),
     "single-says-choose": (GOOD_SINGLE, lambda q: q.update(stem="Which hook? (Choose two.)"), "stem", "must not say"),
+    "no-skills-field": (GOOD_SINGLE, lambda q: q.pop("skills"), "skills", "Field required"),
+    "empty-skills": (GOOD_SINGLE, lambda q: q.update(skills=[]), "skills", "at least 1"),
+    "skill-not-an-id": (GOOD_SINGLE, lambda q: q.update(skills=["3.3.7"]), "skills", "not a skill id like '1.2.06'"),
+    "skill-twice": (GOOD_SINGLE, lambda q: q.update(skills=["3.3.07", "3.3.07"]), "skills", "listed twice"),
+    "unknown-skill": (GOOD_SINGLE, lambda q: q.update(skills=["3.3.07", "3.4.01"]), "skills[1]", "unknown skill id '3.4.01'"),
+    "unknown-primary-skill": (GOOD_SINGLE, lambda q: q.update(skills=["3.3.99"]), "skills[0]", "not in the DVA-C03 syllabus"),
+    "primary-skill-other-domain": (
+        GOOD_SINGLE,
+        lambda q: q.update(skills=["4.3.06", "3.3.07"]),
+        "skills[0]",
+        "must belong to domain 3, got '4.3.06' (domain 4)",
+    ),
 }
 
 
@@ -215,15 +229,17 @@ def test_bad_flashcard_and_drill(tmp_path):
         {
             "domain": 3,
             "cards": [
-                {"id": "fc-d3-ok", "front": "f", "back": "b", "tags": ["x"]},
-                {"id": "fc-d1-wrong-file", "front": "f", "back": "b"},
-                {"id": "fc-d3-no-back", "front": "f"},
+                {"id": "fc-d3-ok", "front": "f", "back": "b", "tags": ["x"], "skills": ["3.3.07"]},
+                {"id": "fc-d1-wrong-file", "front": "f", "back": "b", "skills": ["3.3.07"]},
+                {"id": "fc-d3-no-back", "front": "f", "skills": ["3.3.07"]},
+                {"id": "fc-d3-no-skills", "front": "f", "back": "b"},
+                {"id": "fc-d3-foreign-primary", "front": "f", "back": "b", "skills": ["1.2.07"]},
             ],
         },
     )
     drills = yaml.safe_load((SMALL / "drills" / "domain1.yaml").read_text())
     broken = copy.deepcopy(drills["drills"][0])
-    broken.update(id="drill-d1-broken", correct="F")
+    broken.update(id="drill-d1-broken", correct="F", skills=["1.3.10", "9.9.99"])
     broken["comparison"]["rows"][0] = ["only one cell"]
     drills["drills"].append(broken)
     _write(data / "drills" / "domain1.yaml", drills)
@@ -231,7 +247,9 @@ def test_bad_flashcard_and_drill(tmp_path):
     bank = load_bank(data)
     by_id = {(p.id, p.field) for p in bank.problems}
     assert ("fc-d1-wrong-file", "id") in by_id and ("fc-d3-no-back", "back") in by_id
+    assert ("fc-d3-no-skills", "skills") in by_id and ("fc-d3-foreign-primary", "skills[0]") in by_id
     assert ("drill-d1-broken", "correct") in by_id and ("drill-d1-broken", "comparison.rows[0]") in by_id
+    assert ("drill-d1-broken", "skills[1]") in by_id
     assert "fc-d3-ok" in {c.id for c in bank.flashcards}
     assert [d.id for d in bank.drills] == ["drill-d1-fixture-cache"]
 
@@ -323,3 +341,28 @@ def test_parsed_files_are_cached_as_json_and_a_corrupt_cache_is_ignored(tmp_path
     path.write_text(path.read_text().replace("Lambda function stops", "Lambda function halts"))
     edited = bank_mod._load(data.resolve())
     assert any("halts" in q.stem for q in edited.questions)
+
+
+def test_skills_give_the_primary_skill_and_task():
+    q = load_bank(SMALL).question("d1-fixture-sqs-visibility")
+    assert q.skills == ["1.1.09", "1.1.02"] and q.primary_skill == "1.1.09" and q.task == "1.1"
+    assert load_bank(SMALL).stats()["per_task"] == {"1.1": 1, "1.2": 1, "2.2": 1}
+
+
+def test_a_broken_syllabus_is_reported_and_not_a_crash(tmp_path):
+    data = _bank_dir(tmp_path)
+    (data / "syllabus.yaml").write_text("exam: [unclosed\n", encoding="utf-8")
+    bank = load_bank(data)
+    assert any(p.file.endswith("syllabus.yaml") and "not valid YAML" in p.message for p in bank.problems)
+    # The questions still load (skill ids cannot be checked without a syllabus).
+    assert len(bank.questions) == 3
+
+
+def test_every_course_item_names_skills_of_the_syllabus():
+    from course_utils.syllabus import load_syllabus
+
+    bank = load_bank()
+    known = load_syllabus().skill_ids()
+    for item in [*bank.questions, *bank.flashcards, *bank.drills]:
+        assert item.skills and set(item.skills) <= known, item.id
+        assert item.skills[0].startswith(f"{item.domain}."), item.id

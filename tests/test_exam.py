@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -40,27 +41,97 @@ class FakeClock:
         self.now += timedelta(**kwargs)
 
 
-def test_allocation_by_weight_largest_remainder():
-    assert allocate(65) == {1: 21, 2: 17, 3: 15, 4: 12}
+def test_allocation_by_dva_c03_weight_largest_remainder():
+    # 50 scored at 30/26/22/22 % is exact: 15/13/11/11.
+    assert allocate(50) == {1: 15, 2: 13, 3: 11, 4: 11}
+    # 15 unscored: exact 4.5/3.9/3.3/3.3 -> floors 4/3/3/3, the two largest remainders (.9, .5) win.
     assert allocate(15) == {1: 5, 2: 4, 3: 3, 4: 3}
-    assert allocate(50) == {1: 16, 2: 13, 3: 12, 4: 9}
-    # 10 questions: exact 3.2/2.6/2.4/1.8 -> floors 3/2/2/1, the two largest remainders (.8, .6) win.
-    assert allocate(10) == {1: 3, 2: 3, 3: 2, 4: 2}
     for total in range(1, 120):
         counts = allocate(total)
         assert sum(counts.values()) == total
-        for d, w in {1: 0.32, 2: 0.26, 3: 0.24, 4: 0.18}.items():
+        for d, w in {1: 0.30, 2: 0.26, 3: 0.22, 4: 0.22}.items():
             assert abs(counts[d] - total * w) < 1
 
 
-def test_draw_by_weight_with_15_hidden_unscored(bank):
-    items = draw_exam(bank, seed=7)
+def test_bank_domains_match_the_syllabus():
+    from course_utils.quiz.bank import DOMAINS
+    from course_utils.syllabus import load_syllabus
+
+    s = load_syllabus()
+    assert {d.number: (d.name, d.weight / 100) for d in s.domains} == DOMAINS
+    assert DOMAINS[3][0] == "Testing and Deployment"
+
+
+def test_task_quotas_proportional_capped_and_every_task_served():
+    # Domain 2's tasks have 16/7/5 skills: 13 questions -> 7.43/3.25/2.32 -> floors 7/3/2, the largest remainder (.43) wins.
+    assert exam.task_quotas(13, {"2.1": 16, "2.2": 7, "2.3": 5}, {"2.1": 40, "2.2": 40, "2.3": 40}) == {"2.1": 8, "2.2": 3, "2.3": 2}
+    # A task with no questions gives its share to the others, by their weights.
+    assert exam.task_quotas(13, {"2.1": 16, "2.2": 7, "2.3": 5}, {"2.1": 40, "2.2": 40, "2.3": 0}) == {"2.1": 9, "2.2": 4, "2.3": 0}
+    # A task with too few gives away only what it lacks.
+    assert exam.task_quotas(11, {"3.1": 10, "3.2": 5, "3.3": 17}, {"3.1": 30, "3.2": 1, "3.3": 30}) == {"3.1": 3, "3.2": 1, "3.3": 7}
+    # A tiny weight still gets one question when the total allows.
+    assert exam.task_quotas(4, {"a": 50, "b": 1, "c": 1}, {"a": 9, "b": 9, "c": 9}) == {"a": 2, "b": 1, "c": 1}
+    with pytest.raises(ValueError):
+        exam.task_quotas(10, {"a": 1, "b": 1}, {"a": 3, "b": 3})
+
+
+@pytest.mark.parametrize("seed", [1, 7, 42, 1234, 99999])
+def test_draw_on_the_dva_c03_blueprint(bank, seed):
+    items = draw_exam(bank, seed=seed)
     assert len(items) == 65 and len({i.question.id for i in items}) == 65
-    assert Counter(i.question.domain for i in items) == {1: 21, 2: 17, 3: 15, 4: 12}
+    scored = [i for i in items if i.scored]
     unscored = [i for i in items if not i.scored]
-    assert len(unscored) == 15
+    assert Counter(i.question.domain for i in scored) == {1: 15, 2: 13, 3: 11, 4: 11}
     assert Counter(i.question.domain for i in unscored) == {1: 5, 2: 4, 3: 3, 4: 3}
-    assert Counter(i.question.domain for i in items if i.scored) == {1: 16, 2: 13, 3: 12, 4: 9}
+    per_task = Counter(i.question.task for i in scored)
+    # Every one of the 12 task statements has questions in this bank, so every one is drawn.
+    assert set(per_task) == {f"{d}.{t}" for d in range(1, 5) for t in range(1, 4)}
+    for i in items:
+        assert i.question.task == i.question.skills[0].rsplit(".", 1)[0]
+        assert i.question.task.startswith(f"{i.question.domain}.")
+
+
+def test_draw_spreads_each_domain_over_its_tasks_by_skill_count(bank):
+    from course_utils.syllabus import load_syllabus
+
+    s = load_syllabus()
+    available = Counter(q.task for q in bank.questions)
+    for seed in (3, 8):
+        per_task = Counter(i.question.task for i in draw_exam(bank, seed) if i.scored)
+        for d, n in allocate(50).items():
+            weights = {t.id: len(t.skills) for t in s.domain(d).tasks}
+            expected = exam.task_quotas(n, weights, {t: available[t] for t in weights})
+            assert {t: per_task[t] for t in weights} == expected
+
+
+def test_blueprint_cli_json_for_several_seeds(capsys):
+    from course_utils.cli import main
+
+    seen = []
+    for seed in (1, 2, 3):
+        assert main(["exam", "blueprint", "--seed", str(seed), "--json", "--data", str(DATA / "bank_exam")]) == 0
+        draw = json.loads(capsys.readouterr().out)
+        assert draw["exam"] == "DVA-C03" and draw["seed"] == seed
+        rows = draw["questions"]
+        assert len(rows) == 65 and set(rows[0]) == {"id", "domain", "task", "scored"}
+        assert Counter(r["domain"] for r in rows if r["scored"]) == {1: 15, 2: 13, 3: 11, 4: 11}
+        seen.append([r["id"] for r in rows])
+    assert seen[0] != seen[1] != seen[2]
+    assert main(["exam", "blueprint", "--seed", "1", "--data", str(DATA / "bank_exam")]) == 0
+    text = capsys.readouterr().out
+    assert "DVA-C03 practice exam, seed 1" in text and "Domain 3 Testing and Deployment (22%): 11 scored" in text
+
+
+def test_blueprint_of_the_course_bank_covers_every_task_it_can(capsys):
+    from course_utils.cli import main
+
+    bank = load_bank()
+    has_questions = {q.task for q in bank.questions}
+    for seed in (11, 12):
+        assert main(["exam", "blueprint", "--seed", str(seed), "--json"]) == 0
+        rows = json.loads(capsys.readouterr().out)["questions"]
+        assert Counter(r["domain"] for r in rows if r["scored"]) == {1: 15, 2: 13, 3: 11, 4: 11}
+        assert {r["task"] for r in rows if r["scored"]} == has_questions
 
 
 def test_same_seed_same_exam_other_seed_other_exam(bank):
@@ -77,7 +148,7 @@ def test_small_bank_gives_a_clear_message_not_a_short_exam(store):
     with pytest.raises(exam.ExamUnavailable) as info:
         draw_exam(small, 1)
     message = str(info.value)
-    assert "3 usable questions" in message and "needs 65" in message and "domain 3 has 0 of the 15" in message
+    assert "3 usable questions" in message and "needs 65" in message and "domain 3 has 0 of the 14" in message
     widget = exam.practice_exam(seed=1, bank=small, timer=False)
     assert widget.session is None
     assert "Practice exam not available yet" in widget._repr_mimebundle_()["text/plain"]
@@ -125,7 +196,7 @@ def test_scoring_counts_only_scored_questions(bank, store):
     assert sum(v["total"] for v in result.per_domain.values()) == 50
     saved = store.exams()
     assert len(saved) == 1 and saved[0]["scaled"] == 720 and saved[0]["seed"] == 5
-    assert saved[0]["per_domain"]["1"]["total"] == 16
+    assert saved[0]["per_domain"]["1"]["total"] == 15
     # Exam answers also land in the per-question history, marked as exam answers.
     qid = session.items[0].question.id
     assert store.answers(qid)[-1]["source"] == "exam"
@@ -206,7 +277,7 @@ def test_widget_flow_flag_review_submit_results(bank, store):
     clock = FakeClock()
     w = exam.practice_exam(seed=21, bank=bank, clock=clock, timer=False)
     s = w.session
-    assert "Exam seed 21" in w.text() and "Start exam" in w.text()
+    assert "Exam seed 21" in w.text() and "Start exam" in w.text() and "DVA-C03 blueprint" in w.text()
     assert "course-exam" in w.widget._dom_classes
     w.start_button.click()
     assert "Question 1 of 65" in w.position.value
@@ -298,3 +369,67 @@ def test_history(store, bank):
     assert any("image/png" in o["data"] for o in history.output.outputs)
     png = exam.history_chart(store.exams())
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_result_scores_each_task_and_names_the_three_weakest_with_links(bank, store):
+    session = ExamSession(draw_exam(bank, 5), 5, clock=FakeClock(), store=store)
+    session.start()
+    # Miss every scored question of tasks 2.3, 3.2 and 4.2; answer the rest right.
+    weak = {"2.3", "3.2", "4.2"}
+    for index, item in enumerate(session.items):
+        q = item.question
+        if item.scored and q.task in weak:
+            session.answer(index, [k for k in q.keys if k not in q.correct][: q.choose])
+        else:
+            session.answer(index, q.correct)
+    result = session.submit()
+    assert sum(v["total"] for v in result.per_task.values()) == 50
+    for t, v in result.per_task.items():
+        assert v["correct"] == (0 if t in weak else v["total"])
+    assert set(exam.weakest_tasks(result.per_task)) == weak
+    record = store.exams()[0]
+    assert record["exam"] == "DVA-C03" and record["per_task"] == {t: result.per_task[t] for t in sorted(result.per_task)}
+    summary = result.summary()
+    assert "Task 2.3 Identify and mitigate security risks" in summary and "Weakest task statements: " in summary
+    item = exam.weakest_item(result)
+    html = item["data"]["text/html"]
+    # Task 4.2 is taught in Domain 4: its sections are linked from the result.
+    assert 'href="04_troubleshooting.ipynb#' in html
+    assert "Task 4.2" in item["data"]["text/plain"]
+
+
+def test_weakest_tasks_ties_and_empty():
+    per_task = {"1.1": {"correct": 1, "total": 2}, "1.2": {"correct": 2, "total": 4}, "4.3": {"correct": 0, "total": 1}, "2.1": {"correct": 5, "total": 5}}
+    # 4.3 lowest; 1.1 and 1.2 tie at 50 %, 1.2 missed more questions so it comes first.
+    assert exam.weakest_tasks(per_task) == ["4.3", "1.2", "1.1"]
+    assert exam.weakest_tasks({}) == []
+
+
+def test_widget_results_show_task_chart_and_weakest(bank, store):
+    w = exam.practice_exam(seed=21, bank=bank, clock=FakeClock(), timer=False)
+    w.start_button.click()
+    w.submit_button.click()
+    texts = [o["data"].get("text/plain", "") for o in w.results.outputs]
+    assert any("per task statement" in t for t in texts)
+    assert any(t.startswith("Study next (your three weakest task statements)") for t in texts)
+    assert sum("image/png" in o["data"] for o in w.results.outputs) >= 2
+
+
+def test_dva_c02_attempts_stay_readable_and_labelled(store, bank):
+    legacy = {
+        "id": "exam-legacy", "seed": 4, "started": "2025-02-20T09:00:00+00:00", "finished": "2025-02-20T11:00:00+00:00",
+        "auto_submitted": False, "correct": 30, "total": 50, "percent": 60.0, "scaled": 617, "passed": False,
+        "per_domain": {"1": {"correct": 10, "total": 16}, "2": {"correct": 8, "total": 13}, "3": {"correct": 7, "total": 12}, "4": {"correct": 5, "total": 9}},
+        "answered": 65, "questions": [],
+    }
+    store.add_exam(legacy)
+    session = ExamSession(draw_exam(bank, 6), 6, clock=FakeClock(), store=store)
+    session.start()
+    _answer_all(session)
+    session.submit()
+    text = exam.exam_history().text()
+    lines = text.splitlines()
+    assert lines[0] == "2 practice exam(s):"
+    assert "DVA-C02" in lines[1] and "scaled 617 (fail)" in lines[1] and "blueprint" in lines[1]
+    assert "DVA-C03" in lines[2] and "DVA-C02" not in lines[2]
+    assert exam.history_chart(store.exams())[:4] == b"\x89PNG"

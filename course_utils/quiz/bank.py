@@ -8,6 +8,7 @@ instead, listing all problems (the CLI and the tests use it).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,12 +20,12 @@ from typing import Any, Iterable
 
 __all__ = ["Problem", "BankError", "Bank", "load_bank", "default_data_dir", "DOMAINS", "DATA_ENV_VAR"]
 
-#: Exam domains and their weights in DVA-C02.
+#: Exam domains and their weights in DVA-C03 (the same as ``data/syllabus.yaml``; a test keeps them equal).
 DOMAINS: dict[int, tuple[str, float]] = {
-    1: ("Development with AWS Services", 0.32),
+    1: ("Development with AWS Services", 0.30),
     2: ("Security", 0.26),
-    3: ("Deployment", 0.24),
-    4: ("Troubleshooting and Optimization", 0.18),
+    3: ("Testing and Deployment", 0.22),
+    4: ("Troubleshooting and Optimization", 0.22),
 }
 
 _KINDS = {"questions": "questions", "flashcards": "cards", "drills": "drills"}
@@ -128,6 +129,7 @@ class Bank:
         per_domain = Counter(q.domain for q in self.questions)
         per_type = Counter(q.type for q in self.questions)
         per_tag = Counter(t for q in self.questions for t in q.tags)
+        per_task = Counter(q.task for q in self.questions)
         cards = Counter(c.domain for c in self.flashcards)
         drills = Counter(d.domain for d in self.drills)
         return {
@@ -135,6 +137,7 @@ class Bank:
             "per_domain": {str(d): per_domain.get(d, 0) for d in DOMAINS},
             "per_type": {t: per_type.get(t, 0) for t in ("single", "multiple")},
             "per_tag": dict(sorted(per_tag.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "per_task": dict(sorted(per_task.items())),
             "flashcards": len(self.flashcards),
             "flashcards_per_domain": {str(d): cards.get(d, 0) for d in DOMAINS},
             "drills": len(self.drills),
@@ -198,7 +201,24 @@ def _loc(loc: tuple) -> str:
     return out
 
 
-def _parse_file(path: Path, kind: str, model, rules) -> tuple[list, list[Problem]]:
+def _skill_rules(item, file_domain: int | None, known: set[str]) -> list[tuple[str, str]]:
+    """Every skill id exists in the syllabus; the first (primary) one belongs to the item's domain."""
+    problems = []
+    for index, skill in enumerate(item.skills):
+        if skill not in known:
+            problems.append((f"skills[{index}]", f"unknown skill id '{skill}': not in the DVA-C03 syllabus (course_utils/data/syllabus.yaml)"))
+    domain = getattr(item, "domain", None) or file_domain
+    first = item.skills[0]
+    if domain is not None and first in known and int(first.split(".")[0]) != domain:
+        problems.append((
+            "skills[0]",
+            f"the first skill is the primary skill and must belong to domain {domain}, got '{first}' (domain {first.split('.')[0]}); "
+            "list a skill of this domain first",
+        ))
+    return problems
+
+
+def _parse_file(path: Path, kind: str, model, rules, known_skills: set[str] | None = None) -> tuple[list, list[Problem]]:
     """Valid entries of one file and the problems of the rest."""
     from pydantic import ValidationError
 
@@ -238,6 +258,8 @@ def _parse_file(path: Path, kind: str, model, rules) -> tuple[list, list[Problem
                 problems.append(Problem(name, label, _loc(err["loc"]) or None, err["msg"]))
             continue
         found = [Problem(name, label, fld, msg) for fld, msg in (rules(item) if rules else [])]
+        if known_skills is not None:
+            found += [Problem(name, label, fld, msg) for fld, msg in _skill_rules(item, file_domain, known_skills)]
         item_domain = getattr(item, "domain", None)
         if file_domain is not None and item_domain is not None and item_domain != file_domain:
             where = "id" if kind == "flashcards" else "domain"
@@ -252,7 +274,14 @@ def _parse_file(path: Path, kind: str, model, rules) -> tuple[list, list[Problem
 def _load(data_dir: Path) -> Bank:
     from .schema import Drill, Flashcard, Question, drill_rules, question_rules
 
+    from ..syllabus.loader import SyllabusError, load_syllabus, syllabus_path
+
     bank = Bank(data_dir=data_dir)
+    try:
+        known: set[str] | None = load_syllabus(syllabus_path(data_dir)).skill_ids()
+    except SyllabusError as exc:
+        known = None
+        bank.problems.extend(Problem(_display(exc.path), None, None, p) for p in exc.problems)
     specs = {
         "questions": (Question, question_rules, bank.questions),
         "flashcards": (Flashcard, None, bank.flashcards),
@@ -262,7 +291,7 @@ def _load(data_dir: Path) -> Bank:
         folder = data_dir / kind
         seen: dict[str, str] = {}
         for path in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
-            items, problems = _parse_file(path, kind, model, rules)
+            items, problems = _parse_file(path, kind, model, rules, known)
             bank.problems.extend(problems)
             name = _display(path)
             for item in items:
@@ -287,6 +316,11 @@ def _signature(data_dir: Path) -> tuple:
             except OSError:
                 continue
             sig.append((str(path), st.st_mtime_ns, st.st_size))
+    from ..syllabus.loader import syllabus_path
+
+    with contextlib.suppress(OSError):
+        st = syllabus_path(data_dir).stat()
+        sig.append(("syllabus", st.st_mtime_ns, st.st_size))
     return tuple(sig)
 
 

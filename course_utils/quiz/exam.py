@@ -1,24 +1,39 @@
-"""The practice exam: 65 questions by domain weight, 15 of them unscored, 130 minutes.
+"""The practice exam on the DVA-C03 blueprint: 65 questions, 15 of them unscored, 130 minutes.
 
-Drawing
-    :func:`allocate` splits 65 questions over the domains by their weights (32/26/24/18 %)
-    with largest-remainder rounding: 21/17/15/12. The 15 unscored questions are split the same
-    way (5/4/3/3), so the 50 scored ones keep the weights too (16/13/12/9). Which questions are
-    drawn, which are unscored and their order all come from one ``seed``: the same seed on the
-    same bank gives the same exam. The learner is never told which questions are unscored.
+Drawing (the blueprint)
+    The 50 scored questions are split over the domains by the DVA-C03 weights (30/26/22/22 %)
+    with largest-remainder rounding: 15/13/11/11. Inside a domain they are spread over its task
+    statements in proportion to each task's number of skills (every task that has questions gets
+    at least one; a task with too few questions gives its share to the others). A question
+    belongs to the task of its primary skill (the first of its ``skills``). The 15 unscored
+    questions are drawn across the exam, 5/4/3/3 by domain from the questions left. Which
+    questions are drawn, which are unscored and their order all come from one ``seed``: the same
+    seed on the same bank gives the same exam. The learner is never told which are unscored.
+    ``python -m course_utils exam blueprint --seed N --json`` prints a draw.
+
+    AWS has published the DVA-C03 weights; the 65 questions (50 scored + 15 unscored), 130
+    minutes, the 720 pass mark and the question types are the DVA-C02 figures, which AWS has not
+    confirmed for DVA-C03 (``data/syllabus.yaml`` keeps that status).
 
 Scoring
     A question scores only when the chosen set equals the correct set (no partial credit). The
     scaled score is an approximation, because AWS does not publish its method: the percentage
     of the 50 scored questions answered correctly is mapped linearly in two pieces,
     0 % -> 100, 72 % -> 720 (the pass mark) and 100 % -> 1000 (:func:`scale_score`). Scoring is
-    compensatory: only the total counts, there is no pass mark per domain.
+    compensatory: only the total counts, there is no pass mark per domain. The result also
+    scores each task statement and names the three weakest, with links to the sections that
+    teach them.
 
 Timing
     :class:`ExamSession` takes a ``clock`` (a function returning an aware ``datetime``; freezegun
     works too). :meth:`ExamSession.tick` submits the exam once the 130 minutes are over; any
     action after the deadline does the same. The widget calls ``tick`` once a second from a
     background thread while the exam runs.
+
+History
+    Attempts are stored with ``"exam": "DVA-C03"`` and their per-task scores. Attempts saved
+    before the change carry no such key: they were drawn on the DVA-C02 blueprint and are shown
+    labelled as such.
 """
 
 from __future__ import annotations
@@ -35,6 +50,8 @@ from .bank import DOMAINS, Bank, load_bank
 from .widgets import STYLE, Readable, esc, output_item, set_output
 
 __all__ = [
+    "EXAM_CODE",
+    "LEGACY_EXAM_CODE",
     "EXAM_QUESTIONS",
     "UNSCORED_QUESTIONS",
     "SCORED_QUESTIONS",
@@ -48,15 +65,22 @@ __all__ = [
     "ExamResult",
     "ExamSession",
     "allocate",
+    "task_quotas",
     "draw_exam",
+    "blueprint",
+    "weakest_tasks",
     "scale_score",
     "domain_chart",
+    "task_chart",
     "history_chart",
     "practice_exam",
     "exam_history",
     "ExamWidget",
 ]
 
+EXAM_CODE = "DVA-C03"
+#: The exam of attempts stored without an ``exam`` key (before the DVA-C03 blueprint).
+LEGACY_EXAM_CODE = "DVA-C02"
 EXAM_QUESTIONS = 65
 UNSCORED_QUESTIONS = 15
 SCORED_QUESTIONS = EXAM_QUESTIONS - UNSCORED_QUESTIONS
@@ -72,7 +96,9 @@ SCORING_NOTE = (
     "as on the real exam. A multiple-response question counts only when every choice is right (no partial credit). "
     f"Your percentage of scored questions answered correctly is mapped linearly in two pieces: 0 % -> {MIN_SCALED}, "
     f"{PASS_RAW_PERCENT:g} % -> {PASS_SCALED} (the pass mark), 100 % -> {MAX_SCALED}. "
-    "Scoring is compensatory: only the total counts, there is no pass mark per domain."
+    "Scoring is compensatory: only the total counts, there is no pass mark per domain. "
+    "The domain weights are DVA-C03's; the question count, time and pass mark are DVA-C02's, "
+    "which AWS has not confirmed for DVA-C03."
 )
 
 
@@ -88,8 +114,11 @@ class ExamOver(RuntimeError):
     """The exam was submitted (by the learner or by the clock): answers can no longer change."""
 
 
-def allocate(total: int, weights: dict[int, float] | None = None) -> dict[int, int]:
-    """Split ``total`` over the domains by weight, largest remainder first (ties: lower domain)."""
+def allocate(total: int, weights: dict | None = None) -> dict:
+    """Split ``total`` over the keys by weight, largest remainder first (ties: lower key).
+
+    The keys are the domains (default, with their DVA-C03 weights) or task ids.
+    """
     weights = weights or {d: w for d, (_name, w) in DOMAINS.items()}
     norm = sum(weights.values())
     exact = {d: total * w / norm for d, w in weights.items()}
@@ -118,11 +147,50 @@ class ExamItem:
     scored: bool
 
 
+def task_quotas(total: int, weights: dict[str, int], available: dict[str, int]) -> dict[str, int]:
+    """Split ``total`` questions over tasks by weight, never more than a task has.
+
+    A task short of questions gives the rest of its share to the others (by their weights); every
+    task with questions gets at least one when ``total`` allows. ``sum(available)`` must be at
+    least ``total``.
+    """
+    tasks = [t for t in sorted(weights) if available.get(t, 0) > 0]
+    if sum(available.get(t, 0) for t in tasks) < total:
+        raise ValueError(f"{total} questions wanted, {sum(available.get(t, 0) for t in tasks)} available")
+    counts = {t: 0 for t in sorted(weights)}
+    left, open_tasks = total, list(tasks)
+    while left > 0 and open_tasks:
+        share = allocate(left, {t: weights[t] for t in open_tasks})
+        for t in open_tasks:
+            counts[t] += share[t]
+        left = 0
+        for t in open_tasks:
+            over = counts[t] - available[t]
+            if over > 0:
+                counts[t] -= over
+                left += over
+        open_tasks = [t for t in open_tasks if counts[t] < available[t]]
+    if total >= len(tasks):
+        for t in tasks:
+            if counts[t] == 0:
+                donor = max((u for u in tasks if counts[u] > 1), key=lambda u: (counts[u], u))
+                counts[donor] -= 1
+                counts[t] += 1
+    return counts
+
+
+def _task_weights(domain: int) -> dict[str, int]:
+    """Task id -> number of skills, for one domain of the syllabus."""
+    from ..syllabus.loader import load_syllabus
+
+    return {t.id: len(t.skills) for t in load_syllabus().domain(domain).tasks}
+
+
 def draw_exam(source: Bank | Iterable, seed: int) -> list[ExamItem]:
-    """65 questions by domain weight, 15 unscored, shuffled; all determined by ``seed``."""
+    """65 questions on the DVA-C03 blueprint (see the module docstring); all determined by ``seed``."""
     questions = list(source.questions if isinstance(source, Bank) else source)
-    need = allocate(EXAM_QUESTIONS)
-    unscored = allocate(UNSCORED_QUESTIONS)
+    scored, unscored = allocate(SCORED_QUESTIONS), allocate(UNSCORED_QUESTIONS)
+    need = {d: scored[d] + unscored[d] for d in DOMAINS}
     pools = {d: sorted((q for q in questions if q.domain == d), key=lambda q: q.id) for d in DOMAINS}
     short = [f"domain {d} has {len(pools[d])} of the {need[d]} it needs" for d in DOMAINS if len(pools[d]) < need[d]]
     if short:
@@ -135,11 +203,32 @@ def draw_exam(source: Bank | Iterable, seed: int) -> list[ExamItem]:
     rng = random.Random(seed)
     items: list[ExamItem] = []
     for d in DOMAINS:
-        picked = rng.sample(pools[d], need[d])
-        hidden = set(rng.sample(range(need[d]), unscored[d]))
-        items += [ExamItem(q, i not in hidden) for i, q in enumerate(picked)]
+        by_task: dict[str, list] = {}
+        for q in pools[d]:
+            by_task.setdefault(q.task, []).append(q)
+        weights = _task_weights(d)
+        quotas = task_quotas(scored[d], weights, {t: len(by_task.get(t, [])) for t in weights})
+        picked: list = []
+        for task in sorted(quotas):
+            picked += rng.sample(by_task.get(task, []), quotas[task])
+        chosen = {q.id for q in picked}
+        rest = [q for q in pools[d] if q.id not in chosen]
+        items += [ExamItem(q, True) for q in picked]
+        items += [ExamItem(q, False) for q in rng.sample(rest, unscored[d])]
     rng.shuffle(items)
     return items
+
+
+def blueprint(source: Bank | Iterable, seed: int) -> dict[str, Any]:
+    """The draw as data: ``{"exam": "DVA-C03", "questions": [{"id", "domain", "task", "scored"}]}``."""
+    return {
+        "exam": EXAM_CODE,
+        "seed": seed,
+        "questions": [
+            {"id": i.question.id, "domain": i.question.domain, "task": i.question.task, "scored": i.scored}
+            for i in draw_exam(source, seed)
+        ],
+    }
 
 
 @dataclass
@@ -156,6 +245,8 @@ class ExamResult:
     per_domain: dict[int, dict[str, int]]
     answered: int
     items: list[dict[str, Any]] = field(default_factory=list)
+    #: Task id (``"1.2"``) -> ``{"correct", "total"}`` over the scored questions.
+    per_task: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def percent(self) -> float:
@@ -175,6 +266,8 @@ class ExamResult:
             "scaled": self.scaled,
             "passed": self.passed,
             "per_domain": {str(d): v for d, v in self.per_domain.items()},
+            "per_task": dict(sorted(self.per_task.items())),
+            "exam": EXAM_CODE,
             "answered": self.answered,
             "questions": [{"id": i["id"], "chosen": i["chosen"], "correct": i["correct"]} for i in self.items],
         }
@@ -190,7 +283,55 @@ class ExamResult:
         for d, v in self.per_domain.items():
             pct = 100.0 * v["correct"] / v["total"] if v["total"] else 0.0
             lines.append(f"  Domain {d} {DOMAINS[d][0]}: {v['correct']}/{v['total']} ({pct:.0f} %)")
+        if self.per_task:
+            lines.append("Per task statement:")
+            for t, v in sorted(self.per_task.items()):
+                pct = 100.0 * v["correct"] / v["total"] if v["total"] else 0.0
+                lines.append(f"  Task {t} {_task_title(t)}: {v['correct']}/{v['total']} ({pct:.0f} %)")
+        weakest = weakest_tasks(self.per_task)
+        if weakest:
+            lines.append("Weakest task statements: " + "; ".join(f"{t} {_task_title(t)}" for t in weakest))
         return "\n".join(lines)
+
+
+def _task_title(task_id: str) -> str:
+    from ..syllabus.loader import load_syllabus
+
+    try:
+        return load_syllabus().task(task_id).title
+    except KeyError:
+        return "(not in the syllabus)"
+
+
+def weakest_tasks(per_task: dict[str, dict[str, int]], n: int = 3) -> list[str]:
+    """The ``n`` task statements with the lowest share right (ties: more questions missed, then id)."""
+    scored = [(t, v) for t, v in per_task.items() if v.get("total")]
+    scored.sort(key=lambda tv: (tv[1]["correct"] / tv[1]["total"], -(tv[1]["total"] - tv[1]["correct"]), tv[0]))
+    return [t for t, _v in scored[:n]]
+
+
+def _sections_by_task() -> dict[str, list]:
+    from ..syllabus.coverage import section_skills, task_sections
+
+    try:
+        return task_sections(section_skills())
+    except FileNotFoundError:
+        return {}
+
+
+def weakest_item(result: ExamResult) -> dict[str, Any]:
+    """An output item naming the three weakest task statements, each with links to its sections."""
+    weakest = weakest_tasks(result.per_task)
+    by_task = _sections_by_task()
+    text_lines, html_rows = ["Study next (your three weakest task statements):"], []
+    for t in weakest:
+        v = result.per_task[t]
+        sections = by_task.get(t, [])
+        text_lines.append(f"  Task {t} {_task_title(t)} ({v['correct']}/{v['total']}): " + (", ".join(s.ref for s in sections) or "no section yet"))
+        links = ", ".join(f'<a href="{esc(s.notebook)}#{esc(s.anchor)}">{esc(s.title)}</a>' for s in sections) or "<i>no section yet</i>"
+        html_rows.append(f"<li><b>Task {esc(t)}</b> {esc(_task_title(t))} ({v['correct']}/{v['total']} right): {links}</li>")
+    html = f'<div class="course-exam-weakest"><b>Study next</b>: your three weakest task statements<ul>{"".join(html_rows)}</ul></div>'
+    return output_item("\n".join(text_lines), html)
 
 
 class ExamSession:
@@ -300,15 +441,19 @@ class ExamSession:
     def _submit(self, auto: bool) -> ExamResult:
         finished = self.deadline if auto and self.deadline else self.clock()
         per_domain = {d: {"correct": 0, "total": 0} for d in DOMAINS}
+        per_task: dict[str, dict[str, int]] = {}
         rows, correct = [], 0
         for i, item in enumerate(self.items):
             q, chosen = item.question, self.answers.get(i, [])
             right = q.is_correct(chosen) if chosen else False
-            rows.append({"id": q.id, "chosen": chosen, "correct": right, "scored": item.scored, "domain": q.domain})
+            rows.append({"id": q.id, "chosen": chosen, "correct": right, "scored": item.scored, "domain": q.domain, "task": q.task})
             if item.scored:
                 per_domain[q.domain]["total"] += 1
+                task = per_task.setdefault(q.task, {"correct": 0, "total": 0})
+                task["total"] += 1
                 if right:
                     per_domain[q.domain]["correct"] += 1
+                    task["correct"] += 1
                     correct += 1
         total = sum(1 for item in self.items if item.scored)
         scaled = scale_score(correct, total)
@@ -325,6 +470,7 @@ class ExamSession:
             per_domain=per_domain,
             answered=len(self.answers),
             items=rows,
+            per_task=per_task,
         )
         self._save(self.result)
         if self.on_submit is not None:
@@ -383,6 +529,29 @@ def domain_chart(result: ExamResult) -> bytes:
     return _png(fig)
 
 
+def task_chart(result: ExamResult) -> bytes:
+    """PNG: percentage right per task statement (horizontal bars), weakest three in red."""
+    from matplotlib.figure import Figure
+
+    tasks = sorted(result.per_task)
+    weakest = set(weakest_tasks(result.per_task))
+    fig = Figure(figsize=(6.4, 0.3 * max(len(tasks), 4) + 0.9))
+    ax = fig.add_subplot()
+    values = [100.0 * result.per_task[t]["correct"] / result.per_task[t]["total"] for t in tasks]
+    labels = [f"{t} ({result.per_task[t]['correct']}/{result.per_task[t]['total']})" for t in tasks]
+    ax.barh(labels, values, color=["#cf222e" if t in weakest else "#1f6feb" for t in tasks])
+    ax.invert_yaxis()
+    ax.axvline(PASS_RAW_PERCENT, color="black", linestyle="--", linewidth=1)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel("% of scored questions right")
+    ax.set_title("Per task statement (red: your three weakest)", fontsize=10)
+    return _png(fig)
+
+
+def _exam_label(attempt: dict[str, Any]) -> str:
+    return str(attempt.get("exam") or LEGACY_EXAM_CODE)
+
+
 def history_chart(attempts: list[dict[str, Any]]) -> bytes:
     """PNG: scaled score per attempt over time, with the 720 pass line."""
     from matplotlib.figure import Figure
@@ -393,7 +562,8 @@ def history_chart(attempts: list[dict[str, Any]]) -> bytes:
     ys = [a.get("scaled", 0) for a in attempts]
     ax.plot(xs, ys, marker="o", color="#1f6feb")
     ax.axhline(PASS_SCALED, color="black", linestyle="--", linewidth=1, label=f"pass {PASS_SCALED}")
-    ax.set_xticks(xs, [a.get("finished", "")[:10] for a in attempts], rotation=30, fontsize=7)
+    ticks = [a.get("finished", "")[:10] + ("" if _exam_label(a) == EXAM_CODE else f"\n({_exam_label(a)})") for a in attempts]
+    ax.set_xticks(xs, ticks, rotation=30, fontsize=7)
     ax.set_ylim(MIN_SCALED, MAX_SCALED)
     ax.set_ylabel("scaled score")
     ax.set_title("Your practice exams", fontsize=10)
@@ -413,7 +583,9 @@ def history_text(attempts: list[dict[str, Any]]) -> str:
     lines = [f"{len(attempts)} practice exam(s):"]
     for n, a in enumerate(attempts, 1):
         verdict = "pass" if a.get("passed") else "fail"
-        lines.append(f"  {n}. {a.get('finished', '')[:16]}  scaled {a.get('scaled')} ({verdict}), seed {a.get('seed')}")
+        label = _exam_label(a)
+        note = "" if label == EXAM_CODE else f"  [{label} blueprint: drawn by the old weights, domain 3 was 'Deployment']"
+        lines.append(f"  {n}. {a.get('finished', '')[:16]}  {label}  scaled {a.get('scaled')} ({verdict}), seed {a.get('seed')}{note}")
     return "\n".join(lines)
 
 
@@ -515,7 +687,7 @@ class ExamWidget(Readable):
             return
         s = self.session
         intro = w.HTML(
-            f'<div class="course-exam-intro"><b>Practice exam</b>: {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes. '
+            f'<div class="course-exam-intro"><b>Practice exam ({EXAM_CODE} blueprint)</b>: {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes. '
             f"{UNSCORED_QUESTIONS} questions are unscored and not identified, as on the real exam. "
             "The clock starts when you press <i>Start exam</i> and the exam is submitted when it reaches zero.<br>"
             f"<small>Exam seed <code>{s.seed}</code>: <code>quiz.practice_exam(seed={s.seed})</code> gives you the same exam again."
@@ -676,6 +848,9 @@ class ExamWidget(Readable):
         )
         items = [output_item(result.summary() + "\n" + SCORING_NOTE, html)]
         items.append(_image_item(domain_chart(result), "chart: % right per domain with the pass line"))
+        if result.per_task:
+            items.append(_image_item(task_chart(result), "chart: % right per task statement, weakest three in red"))
+            items.append(weakest_item(result))
         attempts = self._attempts()
         if attempts:
             items.append(output_item(history_text(attempts)))
@@ -752,7 +927,7 @@ class ExamWidget(Readable):
             return f"Practice exam not available yet. {self.message}"
         s = self.session
         return (
-            f"Practice exam: {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes, "
+            f"Practice exam ({EXAM_CODE} blueprint): {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes, "
             f"{UNSCORED_QUESTIONS} of them unscored (not identified). Exam seed {s.seed}. "
             "Open this notebook in JupyterLab and press Start exam.\n" + SCORING_NOTE
         )

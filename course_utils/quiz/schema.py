@@ -11,6 +11,9 @@ Question files ``data/questions/domainN.yaml``::
       - id: d1-lambda-concurrency-01        # ^d[1-4]-[a-z0-9-]+$, unique across the bank
         domain: 1                          # equals the file's domain
         tags: [lambda, concurrency]        # lowercase, at least one
+        skills: ['1.2.05', '4.3.02']       # DVA-C03 skill ids (data/syllabus.yaml); the first is the
+                                           # primary skill: it belongs to the question's domain and
+                                           # decides its task statement in the exam and the scores
         type: single                       # single: 4 options, 1 correct; multiple: 5+ options, 2+ correct
         stem: "..."                        # multiple ends with "(Choose two.)" matching len(correct)
         options:
@@ -20,7 +23,7 @@ Question files ``data/questions/domainN.yaml``::
         references: ["https://docs.aws.amazon.com/..."]   # optional
 
 Flashcard files ``data/flashcards/domainN.yaml``: ``domain`` and ``cards`` (id ``^fc-d[1-4]-...``,
-front, back, tags). Drill files ``data/drills/*.yaml``: ``domain`` and ``drills`` (see :class:`Drill`).
+front, back, tags, skills). Drill files ``data/drills/*.yaml``: ``domain`` and ``drills`` (see :class:`Drill`).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ __all__ = [
     "DRILL_ID",
     "SECTION",
     "CHOOSE_WORDS",
+    "Skills",
 ]
 
 QUESTION_ID = r"^d[1-4]-[a-z0-9-]+$"
@@ -73,6 +77,35 @@ def _tags_ok(tags: list[str]) -> list[str]:
 #: Lowercase tags, checked once here for questions, flashcards and drills alike.
 Tags = Annotated[list[str], AfterValidator(_tags_ok)]
 
+SKILL = r"^\d\.\d\.\d\d$"
+
+
+def _skills_ok(skills: list[str]) -> list[str]:
+    for skill in skills:
+        if not re.match(SKILL, skill):
+            raise ValueError(f"skill {skill!r} is not a skill id like '1.2.06' (data/syllabus.yaml)")
+    if len(set(skills)) != len(skills):
+        raise ValueError("the same skill is listed twice")
+    return skills
+
+
+#: DVA-C03 skill ids, the first being the primary skill. Whether each id exists in the syllabus,
+#: and whether the first belongs to the item's domain, is checked by the bank loader.
+Skills = Annotated[list[str], AfterValidator(_skills_ok)]
+
+
+class _Skilled:
+    """The primary skill and its task statement, for questions, flashcards and drills."""
+
+    @property
+    def primary_skill(self) -> str:
+        return self.skills[0]
+
+    @property
+    def task(self) -> str:
+        """The task statement (``1.2``) of the primary skill."""
+        return self.skills[0].rsplit(".", 1)[0]
+
 
 class Option(_Strict):
     key: str = Field(pattern=r"^[A-Z]$")
@@ -80,10 +113,11 @@ class Option(_Strict):
     explanation: str = Field(min_length=1)
 
 
-class Question(_Strict):
+class Question(_Strict, _Skilled):
     id: str = Field(pattern=QUESTION_ID)
     domain: int = Field(ge=1, le=4)
     tags: Tags = Field(min_length=1)
+    skills: Skills = Field(min_length=1)
     type: Literal["single", "multiple"]
     stem: str = Field(min_length=1)
     options: list[Option] = Field(min_length=2)
@@ -108,11 +142,12 @@ class Question(_Strict):
         return set(chosen or ()) == set(self.correct)
 
 
-class Flashcard(_Strict):
+class Flashcard(_Strict, _Skilled):
     id: str = Field(pattern=CARD_ID)
     front: str = Field(min_length=1)
     back: str = Field(min_length=1)
     tags: Tags = Field(default_factory=list)
+    skills: Skills = Field(min_length=1)
 
     @property
     def domain(self) -> int:
@@ -140,7 +175,7 @@ class PracticeNote(_Strict):
     real_world: str = Field(min_length=1)
 
 
-class Drill(_Strict):
+class Drill(_Strict, _Skilled):
     """A scenario drill: a question with the full analysis behind its answer."""
 
     id: str = Field(pattern=DRILL_ID)
@@ -155,6 +190,7 @@ class Drill(_Strict):
     blueprint: Blueprint
     practice_note: PracticeNote
     tags: Tags = Field(default_factory=list)
+    skills: Skills = Field(min_length=1)
     #: A notebook cell tag (``01_development#session-store-proof``) or ``module:function``.
     proof: str | None = Field(default=None, pattern=r"^(\d\d_[a-z0-9_]+#[a-z0-9-]+|[A-Za-z_][\w.]*:[A-Za-z_]\w*)$")
 

@@ -2,8 +2,9 @@
 
     python tests/data/make_exam_bank.py
 
-24/20/18/14 questions for domains 1-4 (76 in all; the exam needs 21/17/15/12). Every fourth
-question is multiple response (Choose two). The correct answer of each question is recorded in
+26/22/18/18 questions for domains 1-4 (84 in all; the DVA-C03 blueprint needs 20/17/14/14).
+Question n of a domain has its primary skill in task ``<domain>.<n % 3 + 1>``, so every task
+statement has questions. Every fourth question is multiple response (Choose two). The correct answer of each question is recorded in
 its id-independent position so tests can answer right or wrong on purpose.
 """
 
@@ -11,8 +12,12 @@ from pathlib import Path
 
 import yaml
 
-COUNTS = {1: 24, 2: 20, 3: 18, 4: 14}
+COUNTS = {1: 26, 2: 22, 3: 18, 4: 18}
 HERE = Path(__file__).resolve().parent / "bank_exam" / "questions"
+
+
+def skills(domain: int, n: int) -> list[str]:
+    return [f"{domain}.{n % 3 + 1}.01"]
 
 
 def question(domain: int, n: int) -> dict:
@@ -24,6 +29,7 @@ def question(domain: int, n: int) -> dict:
             "id": qid,
             "domain": domain,
             "tags": ["synthetic", f"topic{n % 3}"],
+            "skills": skills(domain, n),
             "type": "multiple",
             "stem": f"Synthetic question {n} of domain {domain}: which two statements hold? (Choose two.)",
             "options": [
@@ -38,6 +44,7 @@ def question(domain: int, n: int) -> dict:
         "id": qid,
         "domain": domain,
         "tags": ["synthetic", f"topic{n % 3}"],
+        "skills": skills(domain, n),
         "type": "single",
         "stem": f"Synthetic question {n} of domain {domain}: which statement holds?",
         "options": [
