@@ -43,7 +43,8 @@ def _text(nb) -> str:
 def test_exam_notebook_full_bank(tmp_path, monkeypatch):
     nb = _run_twice("05_practice_exam.ipynb", tmp_path, monkeypatch, DATA / "bank_exam")
     text = _text(nb)
-    assert "Practice exam: 65 questions, 130 minutes" in text and "Exam seed" in text
+    assert "Practice exam (DVA-C03 blueprint): 65 questions, 130 minutes" in text and "Exam seed" in text
+    assert "'2.3': 2" in text  # scored questions per task statement
     assert "No practice exam submitted yet" in text
     assert "ipywidgets" not in text and "VBox(" not in text  # readable, not widget reprs
 

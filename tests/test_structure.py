@@ -72,3 +72,37 @@ def test_toc_lists_every_notebook():
     listed = toc.toc_markdown(NOTEBOOKS)
     for path in PATHS:
         assert f"]({path.name})" in listed
+
+
+# Cells that are about the change from DVA-C02 to DVA-C03 and may name the old exam freely.
+ABOUT_THE_CHANGE = {"exam-facts", "exam-guide-table", "from-c02", "987fd25c"}
+
+
+def test_the_course_names_dva_c03_and_the_old_exam_only_as_the_old_one(notebook):
+    """Titles say DVA-C03; a line naming DVA-C02 also names DVA-C03 (it is about the change)."""
+    path, nb = notebook
+    if path.name == "00_index.ipynb":
+        assert "(DVA-C03)" in _source(nb["cells"][0]).splitlines()[0]
+    for cell in nb["cells"]:
+        if cell.get("id") in ABOUT_THE_CHANGE:
+            continue
+        for line in _source(cell).splitlines():
+            if "C02" in line and "mybinder.org" not in line:
+                assert "C03" in line, f"{path.name} cell {cell.get('id')}: names DVA-C02 as if current: {line[:120]}"
+
+
+def test_domain_titles_are_the_dva_c03_names():
+    from course_utils.syllabus import load_syllabus
+
+    for d in load_syllabus().domains:
+        [path] = NOTEBOOKS.glob(f"0{d.number}_*.ipynb")
+        title = _source(json.loads(path.read_text(encoding="utf-8"))["cells"][0]).splitlines()[0]
+        assert title == f"# Domain {d.number}: {d.name}", path.name
+
+
+def test_readme_names_dva_c03():
+    readme = (NOTEBOOKS.parent / "README.md").read_text(encoding="utf-8")
+    assert readme.splitlines()[0] == "# AWS Certified Developer – Associate (DVA-C03): a hands-on notebook course"
+    for line in readme.splitlines():
+        if "C02" in line and "mybinder.org" not in line:
+            assert "C03" in line or "dva-c02-course" in line, line

@@ -6,7 +6,7 @@ In a notebook::
 
     quiz.quiz(tags=["lambda"])           # a section quiz (last line of the cell)
     quiz.drill("drill-d1-session-state") # a scenario drill
-    quiz.practice_exam()                 # 65 questions, 130 minutes (notebook 05)
+    quiz.practice_exam()                 # 65 questions on the DVA-C03 blueprint (notebook 05)
     quiz.flashcards()                    # Leitner-box flashcards (notebook 06)
     quiz.progress_widget()               # export / import your progress
 
@@ -51,6 +51,10 @@ _EXPORTS: dict[str, str] = {
     "ExamUnavailable": "exam",
     "allocate": "exam",
     "draw_exam": "exam",
+    "blueprint": "exam",
+    "blueprint_quotas": "exam",
+    "task_quotas": "exam",
+    "weakest_tasks": "exam",
     "scale_score": "exam",
     "exam_history": "exam",
     "SCORING_NOTE": "exam",

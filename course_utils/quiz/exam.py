@@ -66,6 +66,7 @@ __all__ = [
     "ExamSession",
     "allocate",
     "task_quotas",
+    "blueprint_quotas",
     "draw_exam",
     "blueprint",
     "weakest_tasks",
@@ -184,6 +185,15 @@ def _task_weights(domain: int) -> dict[str, int]:
     from ..syllabus.loader import load_syllabus
 
     return {t.id: len(t.skills) for t in load_syllabus().domain(domain).tasks}
+
+
+def blueprint_quotas() -> dict[str, int]:
+    """Scored questions per task statement on the DVA-C03 blueprint, for a bank with enough of each."""
+    out: dict[str, int] = {}
+    for d, n in allocate(SCORED_QUESTIONS).items():
+        weights = _task_weights(d)
+        out.update(task_quotas(n, weights, {t: SCORED_QUESTIONS for t in weights}))
+    return out
 
 
 def draw_exam(source: Bank | Iterable, seed: int) -> list[ExamItem]:
