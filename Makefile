@@ -12,7 +12,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .git/info/attributes; fi
+	if [ -d .git ]; then $(BIN)/nbstripout --install --keep-id --attributes .git/info/attributes; fi
 	touch $(STAMP)
 
 lab: $(STAMP)

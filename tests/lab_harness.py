@@ -188,6 +188,8 @@ def jupyterlab(source: Path, workdir: Path, startup_timeout: float = 60.0) -> It
         JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
+        # Kernels read and write a scratch progress file, never the tester's own (the index reads it).
+        DVA_COURSE_PROGRESS=str(workdir / "progress.json"),
     )
     cmd = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",

@@ -106,3 +106,11 @@ def test_readme_names_dva_c03():
     for line in readme.splitlines():
         if "C02" in line and "mybinder.org" not in line:
             assert "C03" in line or "dva-c02-course" in line, line
+
+
+def test_cell_ids_are_kept(notebook):
+    """Cell ids stay as written (nbstripout runs with --keep-id): tests and links name cells by id."""
+    path, nb = notebook
+    ids = [c.get("id", "") for c in nb["cells"]]
+    assert len(set(ids)) == len(ids), f"{path.name}: duplicate cell ids"
+    assert ids != [str(i) for i in range(len(ids))], f"{path.name}: cell ids renumbered 0, 1, 2, ... (install nbstripout with --keep-id)"
