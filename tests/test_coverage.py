@@ -31,13 +31,14 @@ def _nb(tmp_path: Path, cells: list) -> Path:
 def test_parse_sections_declared_skills_and_live_cells(tmp_path):
     md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
     path = _nb(tmp_path, [
-        code('import boto3\nfrom course_utils.sim import ttl, schedules\nsqs = boto3.client("sqs")'),
+        code('import boto3\nfrom course_utils.sim import ttl, schedules\nsqs = boto3.client("sqs")\niam, sts = boto3.client("iam"), boto3.client("sts")'),
         md('## Queues <a id="queues"></a>\n\n*Exam guide:* [1.1.09](00_index.ipynb#task-1-1) · [4.3.03](00_index.ipynb#task-4-3)\n\nText.'),
         code('url = sqs.create_queue(QueueName="q")["QueueUrl"]'),  # live: a client made in setup
         code('print("just text")'),  # not live
         code('%aws sqs list-queues'),  # live: the CLI magic
         md("More prose, same section."),
         code("ttl.sweep(table)"),  # live: a simulator
+        code('sts.get_caller_identity()'),  # live: a client from a tuple assignment
         md('## Undeclared <a id="bare"></a>\n\nNo guide line.'),
         code("x = 1"),
         md("## Wrap-up\n\nEnds the section before."),
@@ -46,7 +47,7 @@ def test_parse_sections_declared_skills_and_live_cells(tmp_path):
     first, second = coverage.parse_notebook(path)
     assert (first.ref, first.title, first.skills) == ("01_sample#queues", "Queues", ["1.1.09", "4.3.03"])
     assert first.links[1] == ("4.3.03", "00_index.ipynb#task-4-3")
-    assert (first.code_cells, first.live_cells) == (4, 3)
+    assert (first.code_cells, first.live_cells) == (5, 4)
     assert (second.skills, second.code_cells, second.live_cells) == ([], 1, 0)
     assert coverage.parse_notebook(tmp_path / "missing.ipynb") == []
 

@@ -43,7 +43,7 @@ _GUIDE_LINK = re.compile(r"\[(?P<id>\d\.\d\.\d\d)\]\((?P<href>[^)\s]+)\)")
 _HEADING = re.compile(r"^##\s+(?P<title>.+?)\s*<a\s+id=\"(?P<anchor>[a-z0-9-]+)\"\s*>\s*</a>\s*$", re.M)
 _NEXT_SECTION = re.compile(r"^##\s", re.M)
 #: A code cell is live when it calls the sandbox: boto3, the %aws magic, the runtime or a simulator.
-_CLIENT_ASSIGN = re.compile(r"^\s*(\w+)\s*=\s*(?:boto3|\w*session\w*)\.(?:client|resource)\(", re.M | re.I)
+_CLIENT_ASSIGN = re.compile(r"^\s*([\w\s,]+?)\s*=(?!=)[^\n]*\b(?:boto3|\w*session\w*)\.(?:client|resource)\(", re.M | re.I)
 _LIVE_MARKERS = re.compile(r"\bboto3\.|^\s*%%?aws\b|\bruntime\.|\bsim\.|\bsandbox\.", re.M)
 _SIM_IMPORT = re.compile(r"from\s+course_utils\.sim\s+import\s+([\w ,]+)")
 MIN_QUESTIONS = 3
@@ -79,7 +79,8 @@ def _live_names(cells: list[dict]) -> set[str]:
         if cell.get("cell_type") != "code":
             continue
         text = _source(cell)
-        names.update(_CLIENT_ASSIGN.findall(text))
+        for lhs in _CLIENT_ASSIGN.findall(text):  # "sqs = boto3.client(...)", "iam, sts = boto3.client(...), ..."
+            names.update(n for n in re.findall(r"\w+", lhs) if n.isidentifier())
         for group in _SIM_IMPORT.findall(text):
             names.update(n.strip() for n in group.split(",") if n.strip())
     return names
