@@ -6,7 +6,7 @@ Two temporary copies of ``grading/`` get the same generated submissions (correct
 partially right answers in turn). Both commands use the course configuration, hence the same
 sandboxed kernel. Prints both wall times, the speed-up, and whether every student's per-cell
 scores in the two gradebooks are identical (exit status 1 if not). Needs bubblewrap and the
-``dva-c02-sandbox`` kernelspec (``python -m course_utils grade install-kernel``).
+``dva-course-sandbox`` kernelspec (``python -m course_utils grade install-kernel``).
 """
 
 from __future__ import annotations

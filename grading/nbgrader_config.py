@@ -1,9 +1,9 @@
-"""nbgrader configuration for the DVA-C02 graded assignments (instructor guide: README.md here).
+"""nbgrader configuration for the DVA course's graded assignments (instructor guide: README.md here).
 
 Every setting that makes grading safe lives here, so the plain ``nbgrader autograde`` command is
 as safe as ``python -m course_utils grade autograde``:
 
-* the kernel is the sandboxed ``dva-c02-sandbox`` kernelspec (``python -m course_utils grade
+* the kernel is the sandboxed ``dva-course-sandbox`` kernelspec (``python -m course_utils grade
   install-kernel``): student code sees only its own files, has no network, fake AWS credentials;
 * a per-cell timeout (``Execute.timeout``); the sandbox bounds the whole notebook as well;
 * deleted grade cells are put back and score 0, edited tests and points come back from the gradebook;
@@ -18,7 +18,7 @@ c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 HERE = Path(__file__).resolve().parent
 
-c.CourseDirectory.course_id = "dva-c02"
+c.CourseDirectory.course_id = "dva-course"
 c.CourseDirectory.root = str(HERE)
 # timeout=60: a writer waits up to 60 s for a locked gradebook (parallel workers) instead of failing.
 c.CourseDirectory.db_url = f"sqlite:///{HERE / 'gradebook.db'}?timeout=60"
@@ -29,7 +29,7 @@ if os.environ.get("DVA_GRADE_EXCHANGE"):
     c.Exchange.root = os.environ["DVA_GRADE_EXCHANGE"]
 
 # --- execution: the sandboxed kernel and timeouts ---------------------------------------------
-c.Execute.kernel_name = "dva-c02-sandbox"  # whatever kernelspec the notebook names
+c.Execute.kernel_name = "dva-course-sandbox"  # whatever kernelspec the notebook names
 c.Execute.timeout = int(os.environ.get("DVA_GRADE_CELL_TIMEOUT", "60"))  # seconds per cell
 c.Execute.interrupt_on_timeout = True  # a cell over time is interrupted; one that ignores SIGINT fails the notebook
 c.Execute.execute_retries = 0

@@ -66,3 +66,9 @@ def test_every_environment_line_says_what_uses_it():
 def test_python_version_is_311():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert "python=3.11" in env["dependencies"]
+
+
+def test_conda_environment_name_is_version_neutral():
+    text = (ROOT / "environment.yml").read_text()
+    assert yaml.safe_load(text)["name"] == "dva-course"
+    assert "conda activate dva-course " in text  # the usage comment names the same environment

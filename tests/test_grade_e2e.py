@@ -145,7 +145,7 @@ def course(tmp_path_factory, sandbox_ready):
                                           str(ROOT / ".git"), str(ROOT / "grading"), str(ROOT / "notebooks"), str(ROOT / "tests"),
                                           str(ROOT / "README.md"), str(ROOT / "Makefile")],
                           "secrets": [SECRET, SECRET.upper().replace("-", "")], "targets": listener.targets,
-                          "markers": grade_ids + ["dva-c02"]}
+                          "markers": grade_ids + ["dva-course"]}
             expected[(name, kind)] = synthetic.make_submission(kind, released, master, root, kind, hunter=hunter)
     outputs = {}
     start = time.monotonic()
@@ -342,7 +342,7 @@ def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, sandbox_r
 
     monkeypatch.setenv("DVA_GRADE_NOTEBOOK_TIMEOUT", "4")
     monkeypatch.chdir(tmp_path)
-    km = KernelManager(kernel_name="dva-c02-sandbox")
+    km = KernelManager(kernel_name="dva-course-sandbox")
     km.start_kernel()
     kc = km.client()
     kc.start_channels()
@@ -393,7 +393,7 @@ def test_exchange_round_trip(tmp_path, sandbox_ready):
     env = _env(DVA_GRADE_EXCHANGE=str(exchange))
     student_home = tmp_path / "student"
     student_home.mkdir()
-    student_args = ["--Exchange.root=" + str(exchange), "--CourseDirectory.course_id=dva-c02"]
+    student_args = ["--Exchange.root=" + str(exchange), "--CourseDirectory.course_id=dva-course"]
     _nbgrader("generate_assignment", name, "--force", cwd=root, env=env)
     _nbgrader("release_assignment", name, "--force", cwd=root, env=env)
     _nbgrader("fetch_assignment", name, *student_args, cwd=student_home, env=env)

@@ -44,7 +44,8 @@ def test_four_masters_each_with_at_least_four_graded_tasks():
 
 def test_config_makes_plain_nbgrader_safe():
     text = (GRADING / "nbgrader_config.py").read_text()
-    for setting in (f'c.Execute.kernel_name = "{KERNEL_NAME}"', "c.Execute.timeout", "add_missing_cells = True",
+    for setting in (f'c.Execute.kernel_name = "{KERNEL_NAME}"', 'c.CourseDirectory.course_id = "dva-course"',
+                    "c.Execute.timeout", "add_missing_cells = True",
                     "OverwriteCellsScoreMissing", "ClearHiddenTestsAndTracebacks", "?timeout="):
         assert setting in text
     ignored = (GRADING / ".gitignore").read_text()
@@ -126,6 +127,8 @@ def test_kernel_json_runs_the_launcher_with_message_interrupts():
     spec = kernel_json(120)
     assert spec["argv"][1:4] == ["-m", "course_utils.grade.launcher", "--max-seconds"]
     assert spec["argv"][-2:] == ["-f", "{connection_file}"] and spec["interrupt_mode"] == "message"
+    # version-neutral names: they outlive an exam revision (DVA-C02 -> DVA-C03)
+    assert KERNEL_NAME == "dva-course-sandbox" and spec["display_name"] == "Python 3 (DVA course grading sandbox)"
     with pytest.raises(ValueError, match="max_seconds must be positive"):
         kernel_json(0)
 
@@ -232,7 +235,7 @@ def test_grade_cli_unknown_assignment(capsys):
 def test_failure_reasons_from_a_log():
     from course_utils.grade.status import _failure_from_log
 
-    assert _failure_from_log(f"[dva-c02-sandbox] the notebook ran longer than 5 s {launcher.TIME_LIMIT_MESSAGE}", "10 s") == (
+    assert _failure_from_log(f"[dva-course-sandbox] the notebook ran longer than 5 s {launcher.TIME_LIMIT_MESSAGE}", "10 s") == (
         "timeout", "the notebook exceeded its total time bound and was killed")
     assert _failure_from_log("[ERROR] Kernel died while waiting for execute reply.", "10 s")[0] == "failed"
     status, reason = _failure_from_log("[ERROR] Timeout waiting for IOPub output", "10 s")

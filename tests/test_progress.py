@@ -1,10 +1,14 @@
-"""Progress store: path, atomic writes, corruption recovery, two processes, export/import."""
+"""Progress store: path, atomic writes, corruption recovery, two processes, export/import, the move
+from the old default location."""
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
+import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -23,7 +27,7 @@ def store_path(tmp_path, monkeypatch) -> Path:
 
 def test_default_path_and_env_override(monkeypatch, tmp_path):
     monkeypatch.delenv("DVA_COURSE_PROGRESS", raising=False)
-    assert progress.progress_path() == Path.home() / ".dva-c02-course" / "progress.json"
+    assert progress.progress_path() == Path.home() / ".dva-course" / "progress.json"
     monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "p.json"))
     assert progress.progress_path() == tmp_path / "p.json"
     assert progress.get_store().path == tmp_path / "p.json"
@@ -169,3 +173,185 @@ def test_lock_file_is_a_sidecar(store_path):
     store.record_answer("d1-a", ["B"], True)
     assert store.lock_path == store_path.with_name("progress.json.lock") and store.lock_path.exists()
     assert os.path.getsize(store_path) > 0
+
+
+# --------------------------------------------------------------------------- the move from ~/.dva-c02-course
+LEGACY_BYTES = json.dumps({"version": 1, "created": "2026-03-01T00:00:00+00:00", "exams": [], "flashcards": {},
+                           "drills": {}, "answers": {"d1-a": [{"at": "2026-03-01T10:00:00+00:00", "chosen": ["B"],
+                                                               "correct": True, "source": "quiz"}]}},
+                          indent=1).encode("utf-8") + b"\n"  # fmt: skip
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A learner's home with the default location in use and the once-per-process flag reset."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setattr(Path, "home", classmethod(lambda cls: home))
+    monkeypatch.delenv("DVA_COURSE_PROGRESS", raising=False)
+    monkeypatch.setattr(progress, "_legacy_checked", False)
+    return home
+
+
+def _old(home: Path) -> Path:
+    return home / ".dva-c02-course" / "progress.json"
+
+
+def _new(home: Path) -> Path:
+    return home / ".dva-course" / "progress.json"
+
+
+def _legacy(home: Path, content: bytes = LEGACY_BYTES) -> Path:
+    _old(home).parent.mkdir(parents=True, exist_ok=True)
+    _old(home).write_bytes(content)
+    return _old(home)
+
+
+def test_legacy_file_is_moved_once_with_one_line(home, capsys):
+    _legacy(home)
+    assert progress.migrate_legacy_progress() == _new(home)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and str(_old(home)) in out and str(_new(home)) in out and "nothing was lost" in out
+    assert _new(home).read_bytes() == LEGACY_BYTES  # the bytes as they were
+    assert not _old(home).exists()
+    assert progress.get_store().answers("d1-a")[0]["chosen"] == ["B"]  # the store reads the moved file
+    # the second call (and any later store) does nothing and says nothing, even with a new old file
+    _legacy(home, b"{}")
+    assert progress.migrate_legacy_progress() is None
+    progress.get_store()
+    progress.ProgressStore()
+    assert capsys.readouterr().out == ""
+    assert _old(home).read_bytes() == b"{}" and _new(home).read_bytes() == LEGACY_BYTES
+
+
+@pytest.mark.parametrize("make", [progress.get_store, progress.ProgressStore], ids=["get_store", "ProgressStore()"])
+def test_the_first_store_of_a_process_moves_the_file(home, capsys, make):
+    _legacy(home)
+    store = make()
+    assert store.path == _new(home) and store.path.read_bytes() == LEGACY_BYTES and not _old(home).exists()
+    assert "nothing was lost" in capsys.readouterr().out
+
+
+def test_a_store_with_an_explicit_path_does_not_move_anything(home, capsys):
+    _legacy(home)
+    ProgressStore(_new(home)).read()
+    assert _old(home).read_bytes() == LEGACY_BYTES and not _new(home).exists()
+    assert capsys.readouterr().out == ""
+
+
+def test_nothing_to_move_creates_nothing_and_prints_nothing(home, capsys):
+    assert progress.migrate_legacy_progress() is None
+    assert list(home.iterdir()) == [] and capsys.readouterr().out == ""
+
+
+def test_both_present_touches_neither_and_says_how_to_merge(home, capsys):
+    _legacy(home)
+    _new(home).parent.mkdir()
+    _new(home).write_bytes(b'{"version": 1, "answers": {}}')
+    assert progress.migrate_legacy_progress() is None
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and str(_old(home)) in out and f"quiz.import_progress({str(_old(home))!r})" in out
+    assert _old(home).read_bytes() == LEGACY_BYTES and _new(home).read_bytes() == b'{"version": 1, "answers": {}}'
+    assert progress.migrate_legacy_progress() is None and capsys.readouterr().out == ""  # once per process
+    # the hint's advice works: the old answers merge in
+    assert progress.import_progress(_old(home))["answers"] == 1
+
+
+def test_env_var_set_touches_nothing(home, tmp_path, monkeypatch, capsys):
+    _legacy(home)
+    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "elsewhere.json"))
+    assert progress.migrate_legacy_progress() is None
+    progress.get_store().record_answer("d1-z", ["A"], True)
+    assert _old(home).read_bytes() == LEGACY_BYTES and not _new(home).parent.exists()
+    assert capsys.readouterr().out == ""
+
+
+def test_a_corrupt_legacy_file_is_moved_then_backed_up_at_the_new_place(home, capsys):
+    garbage = b"\xff{ half a progress file"
+    _legacy(home, garbage)
+    store = progress.get_store()
+    assert not _old(home).exists() and _new(home).read_bytes() == garbage
+    assert "nothing was lost" in capsys.readouterr().out
+    with pytest.warns(ProgressWarning) as caught:
+        assert store.read()["answers"] == {}
+    backups = list(_new(home).parent.glob("progress.json.corrupt-*"))
+    assert len(backups) == 1 and backups[0].read_bytes() == garbage
+    assert str(backups[0]) in str(caught[0].message)
+
+
+@pytest.mark.parametrize("failure", [errno.EPERM, errno.EXDEV], ids=["no-hard-links", "other-device"])
+def test_move_without_hard_links(home, monkeypatch, capsys, failure):
+    def no_link(*args, **kwargs):
+        raise OSError(failure, os.strerror(failure))
+
+    real_replace = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if failure == errno.EXDEV and Path(src) == _old(home):
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(progress.os, "link", no_link)
+    monkeypatch.setattr(progress.os, "replace", replace)
+    _legacy(home)
+    assert progress.migrate_legacy_progress() == _new(home)
+    assert _new(home).read_bytes() == LEGACY_BYTES and not _old(home).exists()
+    assert "nothing was lost" in capsys.readouterr().out
+    # and the fallback never overwrites: with both present, neither changes
+    _legacy(home, b"old")
+    monkeypatch.setattr(progress, "_legacy_checked", False)
+    assert progress.migrate_legacy_progress() is None
+    assert _old(home).read_bytes() == b"old" and _new(home).read_bytes() == LEGACY_BYTES
+    assert "import_progress" in capsys.readouterr().out
+
+
+def test_racing_threads_move_once_without_the_lock(home):
+    """The link/unlink move itself is race-safe (no lock, no once-per-process flag): one winner."""
+    _legacy(home)
+    _new(home).parent.mkdir()
+    workers = 8
+    barrier = threading.Barrier(workers)
+    outcomes, errors = [], []
+
+    def move():
+        try:
+            barrier.wait(5)
+            outcomes.append(progress._move_file(_old(home), _new(home)))
+        except BaseException as exc:  # noqa: BLE001 - any exception fails the test below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=move) for _ in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == []
+    assert sorted(outcomes) == ["moved"] + ["none"] * (workers - 1)
+    assert os.listdir(_new(home).parent) == ["progress.json"] and _new(home).read_bytes() == LEGACY_BYTES
+    assert not _old(home).exists()
+
+
+def _migrate_in_child(start_at: float, results) -> None:
+    time.sleep(max(0.0, start_at - time.time()))
+    moved = progress.migrate_legacy_progress()
+    results.put(str(moved) if moved else None)
+
+
+def test_two_kernels_starting_at_once_move_it_once(home, capfd):
+    _legacy(home)
+    ctx = multiprocessing.get_context("spawn")  # the children inherit HOME and the unset DVA_COURSE_PROGRESS
+    results = ctx.Queue()
+    start_at = time.time() + 1.5  # after both have imported the module
+    children = [ctx.Process(target=_migrate_in_child, args=(start_at, results)) for _ in range(2)]
+    for child in children:
+        child.start()
+    for child in children:
+        child.join(60)
+        assert child.exitcode == 0  # no exception in either
+    returned = [results.get(timeout=5), results.get(timeout=5)]
+    assert returned.count(str(_new(home))) == 1 and returned.count(None) == 1
+    assert sorted(p.name for p in _new(home).parent.iterdir() if p.name != "progress.json.lock") == ["progress.json"]
+    assert _new(home).read_bytes() == LEGACY_BYTES and not _old(home).exists()
+    out = capfd.readouterr().out
+    assert out.count("nothing was lost") == 1 and "import_progress" not in out  # the loser says nothing

@@ -180,7 +180,7 @@ def test_progress_widget_download_and_upload(store, tmp_path):
     pw = quiz_pkg.progress_widget()
     b64 = pw.prepare_download()
     assert json.loads(base64.b64decode(b64))["answers"]["d1-fixture-lambda-timeout"][0]["correct"] is True
-    assert "download=\"dva-c02-progress.json\"" in pw.output.outputs[0]["data"]["text/html"]
+    assert "download=\"dva-course-progress.json\"" in pw.output.outputs[0]["data"]["text/html"]
 
     other = ProgressStore(tmp_path / "other.json")
     other.record_answer("d2-fixture-kms-envelope", ["A"], False)

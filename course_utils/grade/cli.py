@@ -123,7 +123,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description=__doc__.split("\n")[0])
     gsub = grade.add_subparsers(dest="grade_command", required=True)
 
-    p = gsub.add_parser("install-kernel", help="install the dva-c02-sandbox kernelspec nbgrader grades with")
+    p = gsub.add_parser("install-kernel", help="install the dva-course-sandbox kernelspec nbgrader grades with")
     p.add_argument("--user", action="store_true", help="install for this user (~/.local/share/jupyter) instead of this environment")
     p.add_argument("--prefix", help="install under this prefix instead of this environment's")
     p.add_argument("--max-seconds", type=_positive_float, default=900.0, help="bound on each graded notebook's whole run (default 900)")

@@ -1,6 +1,6 @@
-"""The ``dva-c02-sandbox`` kernelspec that ``grading/nbgrader_config.py`` names.
+"""The ``dva-course-sandbox`` kernelspec that ``grading/nbgrader_config.py`` names.
 
-``install()`` writes ``kernel.json`` into ``<prefix>/share/jupyter/kernels/dva-c02-sandbox`` (by
+``install()`` writes ``kernel.json`` into ``<prefix>/share/jupyter/kernels/dva-course-sandbox`` (by
 default the running environment's prefix, where this environment's Jupyter and nbgrader look; or
 the user's Jupyter folder). The kernel runs :mod:`course_utils.grade.launcher` with this
 environment's Python, which starts ipykernel inside the sandbox.
@@ -17,7 +17,7 @@ from .launcher import DEFAULT_MAX_SECONDS
 
 __all__ = ["KERNEL_NAME", "kernel_json", "install", "installed_spec"]
 
-KERNEL_NAME = "dva-c02-sandbox"
+KERNEL_NAME = "dva-course-sandbox"
 
 
 def kernel_json(max_seconds: float = DEFAULT_MAX_SECONDS, python: str | None = None) -> dict:
@@ -26,7 +26,7 @@ def kernel_json(max_seconds: float = DEFAULT_MAX_SECONDS, python: str | None = N
     return {
         "argv": [python or sys.executable, "-m", "course_utils.grade.launcher", "--max-seconds", f"{max_seconds:g}",
                  "-f", "{connection_file}"],
-        "display_name": "Python 3 (DVA-C02 grading sandbox)",
+        "display_name": "Python 3 (DVA course grading sandbox)",
         "language": "python",
         "interrupt_mode": "message",
         "metadata": {"debugger": False},

@@ -1,6 +1,6 @@
 """The grading kernel's launcher: an IPython kernel inside a bubblewrap sandbox.
 
-The ``dva-c02-sandbox`` kernelspec runs ``python -m course_utils.grade.launcher -f {connection_file}``.
+The ``dva-course-sandbox`` kernelspec runs ``python -m course_utils.grade.launcher -f {connection_file}``.
 Jupyter (nbgrader, nbclient) sees an ordinary kernel; this process
 
 1. copies the kernel's working folder (the student's autograded folder) to a private temporary
@@ -64,7 +64,7 @@ class SandboxUnavailable(RuntimeError):
 
 
 def _say(message: str) -> None:
-    print(f"[dva-c02-sandbox] {message}", file=sys.stderr, flush=True)
+    print(f"[dva-course-sandbox] {message}", file=sys.stderr, flush=True)
 
 
 def find_bwrap() -> str | None:

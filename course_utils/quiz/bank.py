@@ -163,7 +163,7 @@ def _yaml_load(text: str) -> Any:
 def parsed_cache_dir() -> Path:
     """Where parsed bank files are kept as JSON (``$XDG_CACHE_HOME`` or ``~/.cache``)."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "dva-c02-course" / "bank"
+    return Path(base) / "dva-course" / "bank"
 
 
 def _load_data(path: Path) -> Any:

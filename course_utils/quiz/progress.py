@@ -1,11 +1,25 @@
 """Saved progress: one JSON file per learner, safe with several kernels open.
 
 Where it lives
-    ``~/.dva-c02-course/progress.json`` by default; the environment variable
+    ``~/.dva-course/progress.json`` by default; the environment variable
     ``DVA_COURSE_PROGRESS`` names another file (the tests and the notebook runner use a
     scratch file). On Binder the disk is temporary: export your progress before you leave
     and import it in the next session (:func:`export_progress`, :func:`import_progress`, or
     the widget ``quiz.progress_widget()``).
+
+Moving from the old location (:func:`migrate_legacy_progress`)
+    Until the course became exam-version neutral (DVA-C03, December 2026) the default file was
+    ``~/.dva-c02-course/progress.json``. The first :func:`get_store` or ``ProgressStore()``
+    (no path) in a process moves that file to the new default location, once, and prints one
+    line saying from where to where. Only when ``DVA_COURSE_PROGRESS`` is unset or empty, the
+    old file exists and the new one does not; the bytes are moved as they are (a damaged file
+    too: it is then backed up at the new location as described below). When both files exist
+    neither is touched, and one line says how to merge the old one
+    (``quiz.import_progress(path)``). The move holds the new store's lock and never overwrites:
+    a hard link to the new name then removing the old name (where hard links fail: a rename
+    after checking that the new name is free; across devices: a copy into a file created
+    exclusively), so two kernels starting at once move it exactly once. Other files in the old
+    folder (the lock file, earlier ``corrupt-*`` backups) stay where they are.
 
 How it is written
     Every change is a read-modify-write under an exclusive lock (``fcntl.flock`` on the
@@ -52,10 +66,12 @@ except ImportError:  # pragma: no cover - Windows: a lock within this process on
 __all__ = [
     "ENV_VAR",
     "DEFAULT_PATH",
+    "LEGACY_DEFAULT_PATH",
     "VERSION",
     "ProgressWarning",
     "ProgressStore",
     "progress_path",
+    "migrate_legacy_progress",
     "get_store",
     "export_progress",
     "import_progress",
@@ -64,7 +80,9 @@ __all__ = [
 ]
 
 ENV_VAR = "DVA_COURSE_PROGRESS"
-DEFAULT_PATH = Path("~/.dva-c02-course/progress.json")
+DEFAULT_PATH = Path("~/.dva-course/progress.json")
+#: The default location before the course became exam-version neutral (see migrate_legacy_progress).
+LEGACY_DEFAULT_PATH = Path("~/.dva-c02-course/progress.json")
 VERSION = 1
 _SECTIONS = {"answers": dict, "exams": list, "flashcards": dict, "drills": dict}
 
@@ -79,7 +97,7 @@ def now_iso() -> str:
 
 
 def progress_path() -> Path:
-    """The learner's progress file: ``$DVA_COURSE_PROGRESS`` or ``~/.dva-c02-course/progress.json``."""
+    """The learner's progress file: ``$DVA_COURSE_PROGRESS`` or ``~/.dva-course/progress.json``."""
     value = os.environ.get(ENV_VAR, "").strip()
     return Path(value).expanduser() if value else DEFAULT_PATH.expanduser()
 
@@ -104,9 +122,11 @@ _thread_lock = threading.RLock()
 
 
 class ProgressStore:
-    """The progress file at ``path`` (default: :func:`progress_path`)."""
+    """The progress file at ``path`` (default: :func:`progress_path`, after :func:`migrate_legacy_progress`)."""
 
     def __init__(self, path: str | os.PathLike | None = None) -> None:
+        if path is None:
+            migrate_legacy_progress()
         self.path = Path(path).expanduser() if path is not None else progress_path()
         self.lock_path = self.path.with_name(self.path.name + ".lock")
 
@@ -279,8 +299,116 @@ def merge(local: dict[str, Any], incoming: dict[str, Any]) -> dict[str, int]:
 
 
 def get_store() -> ProgressStore:
-    """The learner's store (the path is read from the environment on every call)."""
-    return ProgressStore(progress_path())
+    """The learner's store (the path is read from the environment on every call).
+
+    The first call in a process moves a progress file left at the old default location
+    (:func:`migrate_legacy_progress`).
+    """
+    return ProgressStore()
+
+
+# -- moving the file from the old default location ----------------------------------------------
+_legacy_checked = False  # set once migrate_legacy_progress has run in this process
+_legacy_lock = threading.Lock()
+
+
+def _same_file_or_gone(old: Path, new: Path) -> bool:
+    """After ``new`` turned out to exist: is it ``old`` linked a moment ago by another process?"""
+    try:
+        if not os.path.samefile(old, new):
+            return False
+    except FileNotFoundError:  # ``old`` is gone: another process finished the move
+        return True
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(old)  # finish the other process's move (it ignores a missing name)
+    return True
+
+
+def _move_without_link(old: Path, new: Path) -> str:
+    """The move where hard links fail; the caller holds the new store's lock."""
+    if new.exists():
+        return "both" if old.exists() else "none"
+    if not old.exists():
+        return "none"
+    try:
+        os.replace(old, new)  # atomic on one filesystem; ``new`` was checked free under the lock
+    except FileNotFoundError:
+        return "none"
+    except OSError:  # another device: copy into a file only this call creates, then drop the old name
+        data = old.read_bytes()
+        try:
+            fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return "both"
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(new)
+            raise
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(old)
+    return "moved"
+
+
+def _move_file(old: Path, new: Path) -> str:
+    """Move ``old`` to ``new`` as is, never overwriting: ``"moved"``, ``"both"`` (both exist) or ``"none"``."""
+    try:
+        os.link(old, new)  # atomic, and fails if ``new`` exists
+    except FileExistsError:
+        return "none" if _same_file_or_gone(old, new) else "both"
+    except FileNotFoundError:
+        return "none"  # another process moved it a moment ago
+    except OSError:  # no hard links here (some filesystems, another device)
+        return _move_without_link(old, new)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(old)  # a racing process may have removed it already
+    return "moved"
+
+
+def migrate_legacy_progress() -> Path | None:
+    """Move ``~/.dva-c02-course/progress.json`` to ``~/.dva-course/progress.json``, once per process.
+
+    Only when ``DVA_COURSE_PROGRESS`` is unset or empty, the old file exists and the new one does
+    not; prints one line and returns the new path when it moved the file, else returns ``None``.
+    When both files exist nothing is touched and one line says how to merge the old one. Later
+    calls in the same process do nothing; when there is nothing to move it costs one ``stat``.
+    """
+    global _legacy_checked
+    if _legacy_checked:
+        return None
+    with _legacy_lock:  # a second thread waits until the file is where it belongs
+        if _legacy_checked:
+            return None
+        try:
+            return _migrate_legacy()
+        finally:
+            _legacy_checked = True
+
+
+def _migrate_legacy() -> Path | None:
+    if os.environ.get(ENV_VAR, "").strip():
+        return None
+    old, new = LEGACY_DEFAULT_PATH.expanduser(), DEFAULT_PATH.expanduser()
+    if not old.is_file():  # the usual case: one stat, nothing created
+        return None
+    try:
+        with ProgressStore(new).locked():  # kernels starting at once take turns; readers never see a half file
+            outcome = _move_file(old, new)
+    except OSError as exc:
+        print(f"Your progress file {old} could not be moved to {new} ({exc.strerror or exc}); it is unchanged: "
+              f"merge it with quiz.import_progress({str(old)!r}).", flush=True)
+        return None
+    if outcome == "moved":
+        print(f"Moved your progress file from {old} to {new} (the course's new location); nothing was lost.", flush=True)
+        return new
+    if outcome == "both":
+        print(f"An older progress file is still at {old} (your progress is kept in {new}; neither was changed): "
+              f"merge it with quiz.import_progress({str(old)!r}), then you may delete it.", flush=True)
+    return None
 
 
 def export_progress(path: str | os.PathLike) -> Path:

@@ -359,8 +359,8 @@ class ProgressWidget(Readable):
         payload = json.dumps(self.store.read(), indent=1, sort_keys=True).encode("utf-8")
         b64 = base64.b64encode(payload).decode("ascii")
         link = (
-            f'<a download="dva-c02-progress.json" href="data:application/json;base64,{b64}" '
-            f'class="course-progress-link">Download dva-c02-progress.json</a> ({len(payload)} bytes)'
+            f'<a download="dva-course-progress.json" href="data:application/json;base64,{b64}" '
+            f'class="course-progress-link">Download dva-course-progress.json</a> ({len(payload)} bytes)'
         )
         set_output(self.output, output_item(f"progress ready: {len(payload)} bytes", link))
         return b64
