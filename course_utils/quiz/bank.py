@@ -194,7 +194,8 @@ def _load_data(path: Path) -> Any:
     return data
 
 
-def _loc(loc: tuple) -> str:
+def error_location(loc: tuple) -> str:
+    """A pydantic error location as one path: ``domains[0].tasks[1].id``."""
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -255,7 +256,7 @@ def _parse_file(path: Path, kind: str, model, rules, known_skills: set[str] | No
             item = model.model_validate(entry)
         except ValidationError as exc:
             for err in exc.errors():
-                problems.append(Problem(name, label, _loc(err["loc"]) or None, err["msg"]))
+                problems.append(Problem(name, label, error_location(err["loc"]) or None, err["msg"]))
             continue
         found = [Problem(name, label, fld, msg) for fld, msg in (rules(item) if rules else [])]
         if known_skills is not None:

@@ -31,13 +31,6 @@ def syllabus_path(data_dir: str | os.PathLike | None = None) -> Path:
     return package
 
 
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 _cache: dict[Path, tuple[tuple[int, int], object]] = {}
 _lock = threading.Lock()
 
@@ -51,6 +44,7 @@ def load_syllabus(path: str | os.PathLike | None = None):
     import yaml
     from pydantic import ValidationError
 
+    from ..quiz.bank import error_location
     from .schema import Syllabus, syllabus_rules
 
     file = Path(path) if path is not None else syllabus_path()
@@ -74,7 +68,7 @@ def load_syllabus(path: str | os.PathLike | None = None):
     try:
         syllabus = Syllabus.model_validate(data)
     except ValidationError as exc:
-        raise SyllabusError(file, [f"{_loc(e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()]) from None
+        raise SyllabusError(file, [f"{error_location(e['loc']) or '(top)'}: {e['msg']}" for e in exc.errors()]) from None
     problems = [f"{where}: {message}" for where, message in syllabus_rules(syllabus)]
     if problems:
         raise SyllabusError(file, problems)
