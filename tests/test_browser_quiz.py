@@ -67,7 +67,7 @@ def test_section_quiz_wrong_then_right(lab, page, tmp_path):
 
 def test_exam_flag_shows_on_review_screen(lab, page, tmp_path):
     progress = tmp_path / "progress.json"
-    name = _scratch(lab, "scratch_exam.ipynb", DATA / "bank_exam", progress, "quiz.practice_exam(seed=5)")
+    name = _scratch(lab, "scratch_exam.ipynb", DATA / "bank_exam", progress, "quiz.practice_exam(seed=2)")  # Q1-Q3 single answer
     lab.open(page, name)
     lab.run_all(page)
     exam = page.locator(".course-exam")

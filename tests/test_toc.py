@@ -26,4 +26,4 @@ def test_new_notebook_appears_in_order(tmp_path):
 def test_unreadable_notebook_falls_back_to_file_name(tmp_path):
     (tmp_path / "03_testing_and_deployment.ipynb").write_text("{not json")
     (entry,) = toc.discover(tmp_path)
-    assert (entry.title, entry.purpose) == ("Deployment", "")
+    assert (entry.title, entry.purpose) == ("Testing and deployment", "")
