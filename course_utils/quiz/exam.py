@@ -291,17 +291,20 @@ class ExamResult:
             f"{self.answered} of {EXAM_QUESTIONS} questions answered.",
         ]
         for d, v in self.per_domain.items():
-            pct = 100.0 * v["correct"] / v["total"] if v["total"] else 0.0
-            lines.append(f"  Domain {d} {DOMAINS[d][0]}: {v['correct']}/{v['total']} ({pct:.0f} %)")
+            lines.append(f"  Domain {d} {DOMAINS[d][0]}: {v['correct']}/{v['total']} ({_percent(v):.0f} %)")
         if self.per_task:
             lines.append("Per task statement:")
             for t, v in sorted(self.per_task.items()):
-                pct = 100.0 * v["correct"] / v["total"] if v["total"] else 0.0
-                lines.append(f"  Task {t} {_task_title(t)}: {v['correct']}/{v['total']} ({pct:.0f} %)")
+                lines.append(f"  Task {t} {_task_title(t)}: {v['correct']}/{v['total']} ({_percent(v):.0f} %)")
         weakest = weakest_tasks(self.per_task)
         if weakest:
             lines.append("Weakest task statements: " + "; ".join(f"{t} {_task_title(t)}" for t in weakest))
         return "\n".join(lines)
+
+
+def _percent(tally: dict[str, int]) -> float:
+    """Share right of a ``{"correct", "total"}`` tally, in percent (0 when it is empty)."""
+    return 100.0 * tally["correct"] / tally["total"] if tally["total"] else 0.0
 
 
 def _task_title(task_id: str) -> str:
@@ -528,7 +531,7 @@ def domain_chart(result: ExamResult) -> bytes:
     labels, values = [], []
     for d, v in result.per_domain.items():
         labels.append(f"D{d} {DOMAINS[d][0].split()[0]}\n{v['correct']}/{v['total']}")
-        values.append(100.0 * v["correct"] / v["total"] if v["total"] else 0.0)
+        values.append(_percent(v))
     colours = ["#1a7f37" if v >= PASS_RAW_PERCENT else "#cf222e" for v in values]
     ax.bar(labels, values, color=colours)
     ax.axhline(PASS_RAW_PERCENT, color="black", linestyle="--", linewidth=1)
@@ -547,7 +550,7 @@ def task_chart(result: ExamResult) -> bytes:
     weakest = set(weakest_tasks(result.per_task))
     fig = Figure(figsize=(6.4, 0.3 * max(len(tasks), 4) + 0.9))
     ax = fig.add_subplot()
-    values = [100.0 * result.per_task[t]["correct"] / result.per_task[t]["total"] for t in tasks]
+    values = [_percent(result.per_task[t]) for t in tasks]
     labels = [f"{t} ({result.per_task[t]['correct']}/{result.per_task[t]['total']})" for t in tasks]
     ax.barh(labels, values, color=["#cf222e" if t in weakest else "#1f6feb" for t in tasks])
     ax.invert_yaxis()

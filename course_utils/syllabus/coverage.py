@@ -34,7 +34,9 @@ __all__ = [
     "coverage_report",
     "known_gaps",
     "gaps_path",
+    "skill_sections",
     "task_sections",
+    "cell_source",
 ]
 
 #: The line under a section heading that names its skills.
@@ -68,7 +70,8 @@ class Section:
         return f"{Path(self.notebook).stem}#{self.anchor}"
 
 
-def _source(cell: dict) -> str:
+def cell_source(cell: dict) -> str:
+    """A notebook cell's source as one string (nbformat stores a string or a list of lines)."""
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else str(src)
 
@@ -78,7 +81,7 @@ def _live_names(cells: list[dict]) -> set[str]:
     for cell in cells:
         if cell.get("cell_type") != "code":
             continue
-        text = _source(cell)
+        text = cell_source(cell)
         for lhs in _CLIENT_ASSIGN.findall(text):  # "sqs = boto3.client(...)", "iam, sts = boto3.client(...), ..."
             names.update(n for n in re.findall(r"\w+", lhs) if n.isidentifier())
         for group in _SIM_IMPORT.findall(text):
@@ -103,7 +106,7 @@ def parse_notebook(path: Path) -> list[Section]:
     sections: list[Section] = []
     current: Section | None = None
     for cell in cells:
-        text = _source(cell)
+        text = cell_source(cell)
         if cell.get("cell_type") == "markdown":
             heading = _HEADING.search(text)
             if heading:
@@ -130,6 +133,15 @@ def section_skills(folder: Path | None = None) -> list[Section]:
 
     folder = Path(folder) if folder is not None else notebooks_dir()
     return [s for path in sorted(folder.glob(DOMAIN_NOTEBOOKS)) for s in parse_notebook(path)]
+
+
+def skill_sections(sections: list[Section]) -> dict[str, list[Section]]:
+    """Skill id (``1.2.07``) -> the sections that declare it, in course order."""
+    out: dict[str, list[Section]] = {}
+    for s in sections:
+        for sid in s.skills:
+            out.setdefault(sid, []).append(s)
+    return out
 
 
 def task_sections(sections: list[Section]) -> dict[str, list[Section]]:
@@ -180,11 +192,7 @@ def coverage_report(*, notebooks: Path | None = None, bank=None, syllabus=None) 
 
     syllabus = syllabus or load_syllabus()
     bank = bank if bank is not None else load_bank()
-    sections = section_skills(notebooks)
-    by_skill: dict[str, list[Section]] = {}
-    for s in sections:
-        for sid in s.skills:
-            by_skill.setdefault(sid, []).append(s)
+    by_skill = skill_sections(section_skills(notebooks))
     questions: dict[str, int] = {}
     for q in bank.questions:
         for sid in q.skills:

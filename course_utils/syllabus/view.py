@@ -88,6 +88,7 @@ GENERATED_CELLS = {"exam-facts": facts_markdown, "exam-guide-table": index_markd
 def index_problems(fix: bool = False, notebook: Path | None = None) -> list[str]:
     """Generated cells of the index that are missing or out of date (rewritten when ``fix``)."""
     from ..meta import notebooks_dir
+    from .coverage import cell_source
 
     path = Path(notebook) if notebook is not None else notebooks_dir() / "00_index.ipynb"
     nb = json.loads(path.read_text(encoding="utf-8"))
@@ -98,7 +99,7 @@ def index_problems(fix: bool = False, notebook: Path | None = None) -> list[str]
             problems.append(f"{path.name}: no markdown cell with id {cell_id!r} (add one where the table belongs)")
             continue
         want = make()
-        have = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        have = cell_source(cell)
         if have != want:
             problems.append(f"{path.name}: cell {cell_id!r} is out of date with the syllabus or the notebooks")
             if fix:
@@ -141,11 +142,9 @@ class Guide:
         self.syllabus, self.sections, self.scores = syllabus, sections, scores
 
     def _by_skill(self) -> dict[str, list]:
-        out: dict[str, list] = {}
-        for sec in self.sections:
-            for sid in sec.skills:
-                out.setdefault(sid, []).append(sec)
-        return out
+        from .coverage import skill_sections
+
+        return skill_sections(self.sections)
 
     @staticmethod
     def _score(row: dict[str, int] | None) -> str:
