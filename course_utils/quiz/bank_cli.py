@@ -2,6 +2,7 @@
 
     python -m course_utils bank validate [--data DIR]   # exit 1 and list every problem, 0 when clean
     python -m course_utils bank stats [--json] [--data DIR]
+    python -m course_utils bank lint [--json] [--verbose] [--data DIR]   # answers given away by form; exit 1 over a limit
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ def register(sub) -> None:
     s = bank_sub.add_parser("stats", help="counts per domain, type and tag; flashcards; drills")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.add_argument("--data", help="data folder (default: the package's)")
+    lint = bank_sub.add_parser("lint", help="cues that give answers away by their form (exit 1 over a limit)")
+    lint.add_argument("--json", action="store_true", help="print JSON (with per-question cues)")
+    lint.add_argument("--verbose", action="store_true", help="also list every question whose key is the longest option")
+    lint.add_argument("--data", help="data folder (default: the package's)")
     p.set_defaults(func=run)
 
 
@@ -28,6 +33,12 @@ def run(args: argparse.Namespace) -> int:
     from .bank import load_bank
 
     bank = load_bank(args.data)
+    if args.bank_command == "lint":
+        from .lint import format_report, lint_bank
+
+        report = lint_bank(bank)
+        print(json.dumps(report, indent=1) if args.json else format_report(report, verbose=args.verbose))
+        return 1 if report["over"] else 0
     if args.bank_command == "validate":
         for problem in bank.problems:
             print(problem)
