@@ -47,6 +47,26 @@ def test_bad_config_is_rejected():
         AlarmConfig(threshold=1, treat_missing_data="zero")
 
 
+@pytest.mark.parametrize("period", [10, 20, 30, 60, 120, 3600])
+def test_periods_aws_accepts(period):
+    assert AlarmConfig(threshold=1, period=period).period == period
+
+
+@pytest.mark.parametrize("period", [0, -60, 1, 5, 15, 45, 90])
+def test_periods_aws_rejects(period):
+    with pytest.raises(ValueError, match="10, 20 or 30 seconds or a multiple of 60"):
+        AlarmConfig(threshold=1, period=period)
+
+
+def test_evaluation_range_limits():
+    AlarmConfig(threshold=1, period=60, evaluation_periods=1440)  # exactly one day
+    with pytest.raises(ValueError, match="at most 86400"):
+        AlarmConfig(threshold=1, period=60, evaluation_periods=1441)
+    AlarmConfig(threshold=1, period=3600, evaluation_periods=168)  # periods of an hour or more: seven days
+    with pytest.raises(ValueError, match="at most 604800"):
+        AlarmConfig(threshold=1, period=3600, evaluation_periods=169)
+
+
 def test_composite_rule():
     states = {"errors": "ALARM", "latency": "OK", "deploy": "ALARM"}
     assert alarms.composite('ALARM("errors") OR ALARM("latency")', states) == "ALARM"

@@ -21,6 +21,16 @@ def test_documented_defaults():
         retry.max_attempts("aggressive")
 
 
+def test_defaults_match_installed_botocore(monkeypatch):
+    from botocore.retries import standard
+
+    monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    assert client.meta.config.retries["mode"] == "standard"  # boto3's default since July 2025
+    assert retry.max_attempts("standard") == standard.DEFAULT_MAX_ATTEMPTS
+    assert retry.max_attempts("standard", "dynamodb") == 4 == standard._SERVICE_MAX_ATTEMPTS["dynamodb"]
+
+
 def test_fleet_without_jitter_retries_in_lockstep():
     lockstep = retry.simulate_fleet(clients=20, capacity_per_second=5, jitter=False, attempts=5)
     jittered = retry.simulate_fleet(clients=20, capacity_per_second=5, jitter=True, attempts=5)

@@ -17,6 +17,10 @@ A composite alarm's ``AlarmRule`` combines other alarms' states with ``ALARM("na
 ``OK("name")``, ``INSUFFICIENT_DATA("name")``, ``AND``, ``OR``, ``NOT``, ``TRUE``/``FALSE`` and
 parentheses; the composite is ``ALARM`` while its rule is true.
 
+``Period`` is 10, 20 or 30 seconds (high-resolution alarms, on metrics stored with
+``StorageResolution=1``) or any multiple of 60; ``Period`` x ``EvaluationPeriods`` is at most
+7 days, and at most 1 day when the period is under an hour. :class:`AlarmConfig` rejects the rest.
+
 What moto 5.2.5 does: stores alarms but never evaluates them (a new alarm stays ``OK``
 whatever the data), and ``put_composite_alarm`` is not implemented.
 
@@ -45,6 +49,7 @@ __all__ = [
     "plot",
     "OPERATORS",
     "MISSING_TREATMENTS",
+    "HIGH_RESOLUTION_PERIODS",
 ]
 
 OPERATORS = {
@@ -56,6 +61,9 @@ OPERATORS = {
 MISSING_TREATMENTS = ("missing", "notBreaching", "breaching", "ignore")
 STATES = ("OK", "ALARM", "INSUFFICIENT_DATA")
 EXTRA_RANGE = 2  # evaluation range = N + 2 periods
+HIGH_RESOLUTION_PERIODS = (10, 20, 30)  # PutMetricAlarm: 10, 20, 30 or any multiple of 60 seconds
+MAX_EVALUATION_SECONDS = 604_800  # Period x EvaluationPeriods: at most 7 days
+MAX_EVALUATION_SECONDS_SHORT = 86_400  # ... and at most 1 day when Period is under 3,600 s
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,11 @@ class AlarmConfig:
             raise ValueError("evaluation_periods must be at least 1")
         if not 1 <= self.m <= self.evaluation_periods:
             raise ValueError(f"datapoints_to_alarm must be between 1 and evaluation_periods ({self.evaluation_periods}), got {self.m}")
-        if self.period <= 0:
-            raise ValueError("period must be positive (seconds)")
+        if self.period not in HIGH_RESOLUTION_PERIODS and (self.period <= 0 or self.period % 60):
+            raise ValueError(f"period must be 10, 20 or 30 seconds or a multiple of 60, got {self.period}")
+        limit = MAX_EVALUATION_SECONDS if self.period >= 3600 else MAX_EVALUATION_SECONDS_SHORT
+        if self.period * self.evaluation_periods > limit:
+            raise ValueError(f"period x evaluation_periods must be at most {limit} seconds, got {self.period * self.evaluation_periods}")
 
     @property
     def m(self) -> int:

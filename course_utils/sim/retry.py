@@ -5,10 +5,12 @@ What AWS does: when a call is throttled (HTTP 400 ``ThrottlingException`` /
 transient 5xx error, the AWS SDKs retry it after a delay that grows exponentially, with random
 *jitter* so that many clients do not retry in lockstep. boto3/botocore has three modes:
 
-* ``legacy`` (boto3's default): 5 attempts in all by default (botocore's retry configuration
-  gives DynamoDB 10), delay ``rand(0,1) * 2**(n-1)`` s (DynamoDB: ``0.05 * 2**(n-1)`` s);
-* ``standard``: 3 attempts by default (the botocore installed here gives DynamoDB 4), delay ``rand(0,1) * min(b * 2**(n-1), 20)`` s where ``b``
-  is 1 s for throttling errors (0.05 s for other transient errors), plus a retry quota;
+* ``standard`` (boto3's default since AWS updated the SDK defaults on 31 July 2025; before that
+  ``legacy`` was the default): 3 attempts by default (DynamoDB and DynamoDB Streams: 4), delay
+  ``rand(0,1) * min(b * 2**(n-1), 20)`` s where ``b`` is 1 s for throttling errors (0.05 s for
+  other transient errors, 0.025 s for DynamoDB), plus a retry quota;
+* ``legacy``: 5 attempts in all by default (botocore's retry configuration gives DynamoDB 10),
+  delay ``rand(0,1) * 2**(n-1)`` s (DynamoDB: ``0.05 * 2**(n-1)`` s);
 * ``adaptive``: standard plus a client-side rate limiter that slows the client after throttles.
 
 ``Config(retries={"mode": "standard", "max_attempts": 5})`` changes both. When all attempts
