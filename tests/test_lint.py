@@ -103,6 +103,8 @@ def test_cli_lint_exit_codes_and_json(capsys, tmp_path):
     assert main(["bank", "lint", "--json", "--data", str(DATA / "bank_exam")]) == 1  # synthetic stems are near-duplicates
     report = json.loads(capsys.readouterr().out)
     assert report["over"] == ["near_duplicates"] and set(report["thresholds"]) == set(THRESHOLDS)
+    main(["bank", "lint", "--json", "--domain", "3", "--data", str(DATA / "bank_exam")])
+    assert json.loads(capsys.readouterr().out)["questions"] == 18  # domain 3 of the synthetic bank
 
 
 # The course bank before the rewrite (issue 15): the figures may only get better until the

@@ -2,7 +2,7 @@
 
     python -m course_utils bank validate [--data DIR]   # exit 1 and list every problem, 0 when clean
     python -m course_utils bank stats [--json] [--data DIR]
-    python -m course_utils bank lint [--json] [--verbose] [--data DIR]   # answers given away by form; exit 1 over a limit
+    python -m course_utils bank lint [--json] [--verbose] [--domain N] [--data DIR]   # answers given away by form; exit 1 over a limit
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def register(sub) -> None:
     lint = bank_sub.add_parser("lint", help="cues that give answers away by their form (exit 1 over a limit)")
     lint.add_argument("--json", action="store_true", help="print JSON (with per-question cues)")
     lint.add_argument("--verbose", action="store_true", help="also list every question whose key is the longest option")
+    lint.add_argument("--domain", type=int, choices=[1, 2, 3, 4], help="only this domain's questions")
     lint.add_argument("--data", help="data folder (default: the package's)")
     p.set_defaults(func=run)
 
@@ -36,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
     if args.bank_command == "lint":
         from .lint import format_report, lint_bank
 
+        if args.domain:
+            bank = type(bank)(questions=bank.select(domain=args.domain))
         report = lint_bank(bank)
         print(json.dumps(report, indent=1) if args.json else format_report(report, verbose=args.verbose))
         return 1 if report["over"] else 0
