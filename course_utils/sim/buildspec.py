@@ -8,8 +8,12 @@ User Guide):
 * ``phases`` holds up to four phases, always run in this order: ``install``, ``pre_build``,
   ``build``, ``post_build``. Each phase has ``commands`` (run one at a time, in order), an
   optional ``finally`` block (run after ``commands`` even when a command failed), an optional
-  ``on-failure`` (``ABORT`` or ``CONTINUE``) and ``run-as``; ``install`` may also list
-  ``runtime-versions``.
+  ``on-failure`` and ``run-as``; ``install`` may also list ``runtime-versions``.
+* ``on-failure`` is ``ABORT``, ``CONTINUE``, ``RETRY``, ``RETRY-count``, ``RETRY-regex`` or
+  ``RETRY-count-regex``. ``RETRY`` retries up to 3 times with the regex ``.*``; ``count`` must be
+  0 to 100 (``RETRY-4``); ``regex`` must match the error message (``RETRY-invalid+``,
+  ``RETRY-3-.*connection timed out.*``). CodeBuild supports ``on-failure`` on EC2 compute only
+  (not on Lambda compute or reserved capacity).
 * In a phase, the first failing command (non-zero exit) skips the remaining commands; the
   ``finally`` commands still run; the phase fails if any of its commands failed.
 * Phase transitions: a failed ``install`` (or ``pre_build``) means the later command phases do
@@ -29,6 +33,16 @@ its path; :func:`run_local` runs the commands with ``bash`` in a temporary folde
 no AWS), applies the failure and transition rules above, resolves ``parameter-store`` and
 ``secrets-manager`` values from the course sandbox when clients are given, and returns a
 per-phase report. It does not emulate build images, runtimes, reports, batch builds or caching.
+
+The ``RETRY`` forms, locally: the buildspec reference says "retry the build" and does not say
+where a retry starts or what exactly the "error message" is. :func:`run_local` re-runs the failed
+phase (``commands`` then ``finally``, in the same folder and shell state) while it keeps failing
+and the regex matches, at most ``count`` times (3 when no count is given). The regex is searched
+(``re.search``) in the failed attempt's output plus a CodeBuild-style line
+``COMMAND_EXECUTION_ERROR: Error while executing command: <command>. Reason: exit status <n>``.
+A phase that still fails after its retries, or whose error does not match, then follows the
+default transitions, as if ``on-failure`` were not set. The prefix is also accepted as ``Retry``,
+the spelling of some of AWS's own examples.
 """
 
 from __future__ import annotations
@@ -36,6 +50,7 @@ from __future__ import annotations
 import difflib
 import glob
 import os
+import re
 import shlex
 import subprocess
 import tempfile
@@ -45,7 +60,9 @@ from typing import Any
 
 from ._spec import Problem, load_mapping
 
-__all__ = ["PHASES", "Problem", "validate", "check", "PhaseResult", "BuildReport", "run_local"]
+__all__ = [
+    "PHASES", "Problem", "OnFailure", "parse_on_failure", "validate", "check", "PhaseResult", "BuildReport", "run_local",
+]  # fmt: skip
 
 PHASES: tuple[str, ...] = ("install", "pre_build", "build", "post_build")
 TOP_KEYS = ("version", "run-as", "env", "proxy", "batch", "phases", "reports", "artifacts", "cache")
@@ -55,7 +72,44 @@ ARTIFACT_KEYS = (
     "files", "name", "discard-paths", "base-directory", "exclude-paths", "enable-symlinks", "s3-prefix", "secondary-artifacts",
 )  # fmt: skip
 CACHE_KEYS = ("paths", "key", "fallback-keys", "action")
-ON_FAILURE = ("ABORT", "CONTINUE")
+ON_FAILURE = ("ABORT", "CONTINUE", "RETRY", "RETRY-count", "RETRY-regex", "RETRY-count-regex")
+RETRY_DEFAULT_COUNT = 3  # RETRY and RETRY-regex retry "up to 3 times" (buildspec reference)
+RETRY_MAX_COUNT = 100  # RETRY-count: "count must be between 0 and 100"
+_ON_FAILURE_HINT = "must be ABORT, CONTINUE, RETRY, RETRY-count, RETRY-regex or RETRY-count-regex (count 0 to 100)"
+
+
+@dataclass(frozen=True)
+class OnFailure:
+    """A parsed ``on-failure`` value: ``mode`` is ABORT, CONTINUE or RETRY."""
+
+    mode: str
+    count: int = 0  # retries allowed (RETRY forms only)
+    regex: str = ".*"  # the error must match it for a retry (RETRY forms only)
+
+
+def parse_on_failure(value: Any) -> OnFailure:
+    """Parse an ``on-failure`` value; raise ``ValueError`` saying why when it is not valid."""
+    if not isinstance(value, str):
+        raise ValueError(f"{_ON_FAILURE_HINT}, got {value!r}")
+    if value in ("ABORT", "CONTINUE"):
+        return OnFailure(value)
+    prefix, sep, rest = value.partition("-")
+    if prefix not in ("RETRY", "Retry") or (sep and not rest):
+        raise ValueError(f"{_ON_FAILURE_HINT}, got {value!r}")
+    count, regex = RETRY_DEFAULT_COUNT, rest or ".*"
+    match = re.fullmatch(r"(\d+)(?:-(.*))?", rest, re.DOTALL)
+    if match:  # RETRY-count or RETRY-count-regex
+        count, regex = int(match.group(1)), match.group(2)
+        if count > RETRY_MAX_COUNT:
+            raise ValueError(f"retry count must be between 0 and {RETRY_MAX_COUNT}, got {count} in {value!r}")
+        if regex == "":
+            raise ValueError(f"RETRY-count-regex needs a regex after the count, got {value!r}")
+        regex = regex or ".*"
+    try:
+        re.compile(regex)
+    except re.error as exc:
+        raise ValueError(f"{regex!r} in {value!r} is not a valid regular expression ({exc})") from None
+    return OnFailure("RETRY", count, regex)
 
 
 def _load(spec: str | dict[str, Any]) -> dict[str, Any]:
@@ -134,8 +188,11 @@ def validate(spec: str | dict[str, Any]) -> list[Problem]:
                     problems.append(_unknown(path, key, PHASE_KEYS, "phase key"))
                 elif key == "runtime-versions" and name != "install":
                     problems.append(Problem(f"{path}.runtime-versions", "is only allowed in the install phase"))
-                elif key == "on-failure" and value not in ON_FAILURE:
-                    problems.append(Problem(f"{path}.on-failure", f"must be ABORT or CONTINUE, got {value!r}"))
+                elif key == "on-failure":
+                    try:
+                        parse_on_failure(value)
+                    except ValueError as exc:
+                        problems.append(Problem(f"{path}.on-failure", str(exc)))
                 elif key in ("commands", "finally"):
                     _str_list(value, f"{path}.{key}", problems)
             if "commands" not in phase and name != "install":
@@ -184,6 +241,7 @@ class PhaseResult:
     finally_commands: list[tuple[str, int]] = field(default_factory=list)
     output: str = ""
     reason: str = ""
+    attempts: int = 1  # 1 + the retries an on-failure RETRY form used; the command lists are the last attempt's
 
 
 @dataclass
@@ -204,7 +262,8 @@ class BuildReport:
         lines = [f"{'phase':<11} {'status':<10} commands run (exit code)"]
         for p in self.phases:
             ran = ", ".join(f"{c!r}={rc}" for c, rc in p.commands + p.finally_commands) or "-"
-            lines.append(f"{p.name:<11} {p.status:<10} {ran}" + (f"   <- {p.reason}" if p.reason else ""))
+            tries = f" (attempt {p.attempts})" if p.attempts > 1 else ""
+            lines.append(f"{p.name:<11} {p.status:<10} {ran}{tries}" + (f"   <- {p.reason}" if p.reason else ""))
         lines.append(f"UPLOAD_ARTIFACTS {'attempted' if self.upload_attempted else 'skipped'}: {self.artifacts}")
         lines.append(f"build status: {self.status}")
         return "\n".join(lines)
@@ -251,6 +310,63 @@ def _run_command(command: str, workdir: Path, state: Path, timeout: float) -> tu
     return proc.returncode, proc.stdout + proc.stderr
 
 
+def _run_phase(name: str, phase: dict[str, Any], folder: Path, state: Path, timeout: float) -> PhaseResult:
+    """One attempt at a phase: its commands up to the first failure, then its finally block."""
+    result = PhaseResult(name, "SUCCEEDED")
+    out: list[str] = []
+    for command in [str(c) for c in phase.get("commands") or []]:
+        rc, text = _run_command(command, folder, state, timeout)
+        result.commands.append((command, rc))
+        out.append(text)
+        if rc != 0:
+            result.status = "FAILED"
+            break  # the remaining commands of the phase are skipped
+    for command in [str(c) for c in phase.get("finally") or []]:
+        rc, text = _run_command(command, folder, state, timeout)
+        result.finally_commands.append((command, rc))
+        out.append(text)
+        if rc != 0:
+            result.status = "FAILED"
+    result.output = "".join(out)
+    return result
+
+
+def _error_message(result: PhaseResult) -> str:
+    """A CodeBuild-style error line for the first failed command of an attempt (what RETRY regexes see too)."""
+    for command, rc in result.commands + result.finally_commands:
+        if rc != 0:
+            return f"COMMAND_EXECUTION_ERROR: Error while executing command: {command}. Reason: exit status {rc}\n"
+    return ""
+
+
+def _run_phase_with_retries(
+    name: str, phase: dict[str, Any], on_failure: OnFailure | None, setting: Any, folder: Path, state: Path, timeout: float
+) -> tuple[PhaseResult, str]:
+    """Run a phase, re-running it for an on-failure RETRY form; the last attempt and a note on the retries."""
+    outputs: list[str] = []
+    note = ""
+    retries = 0
+    while True:
+        result = _run_phase(name, phase, folder, state, timeout)
+        outputs.append(result.output)
+        result.attempts = retries + 1
+        if result.status == "SUCCEEDED" or on_failure is None or on_failure.mode != "RETRY":
+            break
+        if retries >= on_failure.count:
+            note = f"still failing after {retries} of {on_failure.count} retries (on-failure: {setting})"
+            break
+        if not re.search(on_failure.regex, result.output + _error_message(result)):
+            note = f"error does not match {on_failure.regex!r}, not retried (on-failure: {setting})"
+            break
+        retries += 1
+        outputs.append(f"--- on-failure: {setting}, retry {retries} of {on_failure.count} ---\n")
+    result.output = "".join(outputs)
+    if result.status == "SUCCEEDED" and result.attempts > 1:
+        note = f"succeeded on retry {result.attempts - 1} (on-failure: {setting})"
+        result.reason = note
+    return result, note
+
+
 def run_local(
     spec: str | dict[str, Any],
     *,
@@ -291,22 +407,9 @@ def run_local(
         if not phase:
             results.append(PhaseResult(name, "NOT_RUN", reason="not in the buildspec"))
             continue
-        result = PhaseResult(name, "SUCCEEDED")
-        out: list[str] = []
-        for command in [str(c) for c in phase.get("commands") or []]:
-            rc, text = _run_command(command, folder, state, timeout)
-            result.commands.append((command, rc))
-            out.append(text)
-            if rc != 0:
-                result.status = "FAILED"
-                break  # the remaining commands of the phase are skipped
-        for command in [str(c) for c in phase.get("finally") or []]:
-            rc, text = _run_command(command, folder, state, timeout)
-            result.finally_commands.append((command, rc))
-            out.append(text)
-            if rc != 0:
-                result.status = "FAILED"
-        result.output = "".join(out)
+        setting = phase.get("on-failure")
+        on_failure = parse_on_failure(setting) if setting is not None else None
+        result, retry_note = _run_phase_with_retries(name, phase, on_failure, setting, folder, state, timeout)
         if name == "build":
             build_ran = True
         results.append(result)
@@ -314,7 +417,7 @@ def run_local(
             failed_any = True
             with state.open("a") as fh:
                 fh.write("export CODEBUILD_BUILD_SUCCEEDING=0\n")
-            mode = phase.get("on-failure")
+            mode = on_failure.mode if on_failure else None
             if mode == "ABORT":
                 stop_reason = f"{name} failed with on-failure: ABORT"
             elif mode == "CONTINUE":
@@ -323,6 +426,8 @@ def run_local(
                 stop_reason = f"{name} failed: later phases do not run"
             elif name == "build":
                 result.reason = "build failed: post_build still runs (CODEBUILD_BUILD_SUCCEEDING=0)"
+            if retry_note:
+                result.reason = retry_note + (f"; {result.reason}" if result.reason else "")
     upload = build_ran  # UPLOAD_ARTIFACTS is attempted once BUILD ran, even if it failed
     artifacts: list[str] = []
     art = data.get("artifacts")
