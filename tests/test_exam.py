@@ -59,6 +59,7 @@ def test_bank_domains_match_the_syllabus():
 
     s = load_syllabus()
     assert {d.number: (d.name, d.weight / 100) for d in s.domains} == DOMAINS
+    assert exam.EXAM_CODE == s.exam.code and exam.LEGACY_EXAM_CODE == s.exam.predecessor
     assert DOMAINS[3][0] == "Testing and Deployment"
 
 
