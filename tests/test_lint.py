@@ -118,3 +118,15 @@ def test_course_bank_does_not_get_worse():
         assert figures[name] <= before, f"{name}: {figures[name]} (was {before})"
     for name in ("near_duplicates", "repeated_options", "choose_missing", "absolute_gap"):
         assert figures[name] <= THRESHOLDS[name][0], name
+
+
+def test_always_longest_over_practice_exams():
+    from course_utils.quiz.lint import exam_strategy
+
+    bank = load_bank(DATA / "bank_exam")
+    report = lint_bank(bank)
+    # Equal-length options: "longest" falls back to key order (A first), right only when the key is A.
+    assert report["exam_strategy"]["exams"] == 30 and report["exam_strategy"]["passed"] == 0
+    assert report["exam_strategy"]["mean_scaled"] < 720
+    assert exam_strategy(load_bank(DATA / "bank_small"), lint_bank(load_bank(DATA / "bank_small"))["per_question"]) is None
+    assert "always-longest on 30 practice exams" in format_report(report)

@@ -14,7 +14,8 @@ absolute words
     how often keys and distractors use "always", "never", "only", "all", "none", "must",
     "cannot" (a bank where only distractors say "never" teaches the learner to drop them).
 the longest-option strategy
-    the practice-exam score of always picking the longest option(s), on the exam's own scale.
+    the score of always picking the longest option(s), on the exam's own scale: over the whole
+    bank, and over 30 practice exams drawn as the notebook draws them.
 housekeeping
     near-duplicate stems (90 % alike, across the whole bank, so across domains too), options of
     one question that repeat each other (the same text once case, spacing and a closing full stop
@@ -32,6 +33,8 @@ from difflib import SequenceMatcher
 from itertools import combinations
 from statistics import mean
 from typing import Any
+
+from .bank import Bank
 
 __all__ = ["THRESHOLDS", "ABSOLUTE_WORDS", "question_cues", "lint_bank", "format_report"]
 
@@ -109,6 +112,22 @@ def _longest_strategy(questions, cues: dict[str, dict]) -> dict[str, float]:
     return {"share_right": round(share, 3), "scaled": scale_score(round(share * 50))}
 
 
+def exam_strategy(bank, cues: dict[str, dict], seeds: range = range(1, 31)) -> dict[str, Any] | None:
+    """Always-longest on practice exams drawn by ``seeds``: mean scaled score and passes (None without a full exam)."""
+    from .exam import PASS_SCALED, ExamUnavailable, draw_exam, scale_score
+
+    scores = []
+    for seed in seeds:
+        try:
+            items = draw_exam(bank, seed)
+        except ExamUnavailable:
+            return None
+        scored = [i.question for i in items if i.scored]
+        right = sum(set(cues[q.id]["longest"]) == set(q.correct) for q in scored)
+        scores.append(scale_score(right, len(scored)))
+    return {"exams": len(scores), "mean_scaled": round(mean(scores)), "passed": sum(s >= PASS_SCALED for s in scores)}
+
+
 def lint_bank(bank) -> dict[str, Any]:
     """Bank-wide figures, the limits they are held to, and the questions that carry each cue."""
     questions = list(bank.questions)
@@ -150,6 +169,7 @@ def lint_bank(bank) -> dict[str, Any]:
         "over": sorted(over),
         "absolute_words": {"keys": round(absolute_keys, 3), "distractors": round(absolute_distractors, 3)},
         "longest_strategy": strategy,
+        "exam_strategy": exam_strategy(bank, cues) if isinstance(bank, Bank) else None,
         "flagged": {
             "key_longest": sorted(c["id"] for c in cues.values() if c["key_longest"]),
             "ratio_1_5": sorted(c["id"] for c in single if c["ratio"] >= 1.5),
@@ -183,6 +203,9 @@ def format_report(report: dict[str, Any], verbose: bool = False) -> str:
         lines.append(f"  {mark:4} {label}: {f[name]:g} (limit {limit:g}: {why})")
     s = report["longest_strategy"]
     lines.append(f"  always-longest strategy: {s['share_right']:.0%} right, scaled {s['scaled']}")
+    e = report.get("exam_strategy")
+    if e:
+        lines.append(f"  always-longest on {e['exams']} practice exams: mean scaled {e['mean_scaled']}, {e['passed']} passed")
     a = report["absolute_words"]
     lines.append(f"  absolute words in keys {a['keys']:.0%}, in distractors {a['distractors']:.0%}")
     flagged = report["flagged"]
