@@ -37,8 +37,10 @@ def test_single_answer_cues():
     assert giveaway["key_longest"] and giveaway["ratio"] == round(len(LONG) / len("Use Kinesis"), 3)
     fair = question_cues(_q("d1-b", ["Use SQS", "Use Amazon SNS", "Use Kinesis", "Use S3"], ["A"]))
     assert not fair["key_longest"] and fair["ratio"] == round(7 / 14, 3)
+    assert not fair["key_shortest"]  # "Use S3" is shorter than the key
+    assert question_cues(_q("d1-s", ["SQS", "Amazon SNS topic", "Kinesis stream", "S3 bucket"], ["A"]))["key_shortest"]
     equal = question_cues(_q("d1-c", ["aaaa", "bbbb", "cccc", "dddd"], ["D"]))
-    assert not equal["key_longest"]  # nothing to tell apart when every option is as long
+    assert not equal["key_longest"] and not equal["key_shortest"]  # nothing to tell apart when every option is as long
 
 
 def test_multiple_response_cues_and_absolute_words():
@@ -107,17 +109,15 @@ def test_cli_lint_exit_codes_and_json(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["questions"] == 18  # domain 3 of the synthetic bank
 
 
-# The course bank before the rewrite (issue 15): the figures may only get better until the
-# rewrite brings them under the limits, when this becomes `bank lint` passing outright.
-BASELINE = {"single_key_longest": 0.795, "single_ratio_1_5": 0.426, "single_mean_ratio": 1.463, "multiple_key_longest": 0.682, "multiple_mean_ratio": 1.698}
+def test_the_course_bank_passes_lint(capsys):
+    """Issue 15: the bank gives no answer away by its form (every figure within its limit)."""
+    from course_utils.cli import main
 
-
-def test_course_bank_does_not_get_worse():
-    figures = lint_bank(load_bank())["figures"]
-    for name, before in BASELINE.items():
-        assert figures[name] <= before, f"{name}: {figures[name]} (was {before})"
-    for name in ("near_duplicates", "repeated_options", "choose_missing", "absolute_gap"):
-        assert figures[name] <= THRESHOLDS[name][0], name
+    report = lint_bank(load_bank())
+    assert report["over"] == [], format_report(report)
+    assert report["exam_strategy"]["passed"] == 0
+    assert main(["bank", "lint"]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("bank lint: all figures within their limits")
 
 
 def test_always_longest_over_practice_exams():

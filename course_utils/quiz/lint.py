@@ -5,7 +5,8 @@ one with the most detail, the absolute word ("always", "never") in a distractor.
 measures those cues, per question and bank-wide, so that the bank can be held to thresholds:
 
 single answer
-    ``key_longest``: the share of questions whose correct option is the longest (chance: 1 in 4).
+    ``key_longest``: the share of questions whose correct option is the longest (chance: 1 in 4);
+    ``key_shortest``, the same for the shortest (the cue a rewrite that trims every key creates).
     ``ratio``: the key's length over the longest distractor's (1.0 = as long as the longest).
 multiple response
     ``key_longest``: the share whose correct options are exactly the N longest (chance for 2 of 5:
@@ -49,6 +50,8 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
     "single_mean_ratio": (1.10, "on average the key is no more than 10 % longer than the longest distractor"),
     "multiple_key_longest": (0.25, "chance is 10 % for 2 of 5; the correct set is rarely exactly the longest options"),
     "multiple_mean_ratio": (1.15, "correct options are on average no more than 15 % longer than distractors"),
+    "single_key_shortest": (0.35, "the reverse cue: a rewrite that always trims the key makes the shortest option the answer"),
+    "multiple_key_shortest": (0.25, "the reverse cue for multiple response: the correct set is rarely exactly the shortest options"),
     "absolute_gap": (0.10, "the share of distractors with an absolute word exceeds the keys' share by at most 10 points"),
     "longest_strategy_pass": (0.0, "always choosing the longest option must not pass (scaled < 720)"),
     "near_duplicates": (0, "no two stems 90 % alike"),
@@ -69,6 +72,7 @@ def question_cues(q) -> dict[str, Any]:
     wrong = [o for o in q.options if o.key not in keys]
     lengths = {o.key: _length(o.text) for o in q.options}
     longest = sorted(lengths, key=lambda k: (-lengths[k], k))[: len(keys)]
+    shortest = sorted(lengths, key=lambda k: (lengths[k], k))[: len(keys)]
     if q.type == "single":
         ratio = lengths[q.correct[0]] / max(lengths[o.key] for o in wrong)
     else:
@@ -77,6 +81,7 @@ def question_cues(q) -> dict[str, Any]:
         "id": q.id,
         "type": q.type,
         "key_longest": set(longest) == keys and len(set(lengths.values())) > 1,
+        "key_shortest": set(shortest) == keys and len(set(lengths.values())) > 1,
         "ratio": round(ratio, 3),
         "absolute_in_key": sum(bool(_ABSOLUTE.search(o.text)) for o in right),
         "absolute_in_distractors": sum(bool(_ABSOLUTE.search(o.text)) for o in wrong),
@@ -153,6 +158,8 @@ def lint_bank(bank) -> dict[str, Any]:
         "single_mean_ratio": round(mean(r["ratio"] for r in single), 3) if single else 0.0,
         "multiple_key_longest": share(multiple, lambda r: r["key_longest"]),
         "multiple_mean_ratio": round(mean(r["ratio"] for r in multiple), 3) if multiple else 0.0,
+        "single_key_shortest": share(single, lambda r: r["key_shortest"]),
+        "multiple_key_shortest": share(multiple, lambda r: r["key_shortest"]),
         "absolute_gap": round(absolute_distractors - absolute_keys, 3),
         "longest_strategy_pass": 1.0 if strategy["scaled"] >= 720 else 0.0,
         "near_duplicates": len(near := _near_duplicates(questions)),
@@ -191,6 +198,8 @@ def format_report(report: dict[str, Any], verbose: bool = False) -> str:
         "single_mean_ratio": "single answer: mean key / longest-distractor length",
         "multiple_key_longest": "multiple response: correct set = the longest options",
         "multiple_mean_ratio": "multiple response: mean correct / distractor length",
+        "single_key_shortest": "single answer: key is the shortest option",
+        "multiple_key_shortest": "multiple response: correct set = the shortest options",
         "absolute_gap": "absolute words: distractors minus keys",
         "longest_strategy_pass": "always-longest strategy passes the practice exam",
         "near_duplicates": "near-duplicate stems",
