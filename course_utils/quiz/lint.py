@@ -108,12 +108,16 @@ def _near_duplicates(questions) -> list[tuple[str, str, float]]:
     return out
 
 
+def _longest_right(questions, cues: dict[str, dict]) -> int:
+    """How many of ``questions`` choosing the longest option(s) answers right."""
+    return sum(set(cues[q.id]["longest"]) == set(q.correct) for q in questions)
+
+
 def _longest_strategy(questions, cues: dict[str, dict]) -> dict[str, float]:
     """Share right and scaled score of always choosing the longest option(s)."""
     from .exam import scale_score
 
-    right = sum(set(cues[q.id]["longest"]) == set(q.correct) for q in questions)
-    share = right / len(questions) if questions else 0.0
+    share = _longest_right(questions, cues) / len(questions) if questions else 0.0
     return {"share_right": round(share, 3), "scaled": scale_score(round(share * 50))}
 
 
@@ -128,8 +132,7 @@ def exam_strategy(bank, cues: dict[str, dict], seeds: range = range(1, 31)) -> d
         except ExamUnavailable:
             return None
         scored = [i.question for i in items if i.scored]
-        right = sum(set(cues[q.id]["longest"]) == set(q.correct) for q in scored)
-        scores.append(scale_score(right, len(scored)))
+        scores.append(scale_score(_longest_right(scored, cues), len(scored)))
     return {"exams": len(scores), "mean_scaled": round(mean(scores)), "passed": sum(s >= PASS_SCALED for s in scores)}
 
 
