@@ -310,23 +310,28 @@ def _run_command(command: str, workdir: Path, state: Path, timeout: float) -> tu
     return proc.returncode, proc.stdout + proc.stderr
 
 
+def _run_block(commands: Any, folder: Path, state: Path, timeout: float, ran: list, out: list[str], first_failure_stops: bool) -> bool:
+    """Run a ``commands`` or ``finally`` list, recording each command and its output; True when all succeeded."""
+    ok = True
+    for command in [str(c) for c in commands or []]:
+        rc, text = _run_command(command, folder, state, timeout)
+        ran.append((command, rc))
+        out.append(text)
+        if rc != 0:
+            ok = False
+            if first_failure_stops:
+                break  # the remaining commands of the phase are skipped
+    return ok
+
+
 def _run_phase(name: str, phase: dict[str, Any], folder: Path, state: Path, timeout: float) -> PhaseResult:
     """One attempt at a phase: its commands up to the first failure, then its finally block."""
     result = PhaseResult(name, "SUCCEEDED")
     out: list[str] = []
-    for command in [str(c) for c in phase.get("commands") or []]:
-        rc, text = _run_command(command, folder, state, timeout)
-        result.commands.append((command, rc))
-        out.append(text)
-        if rc != 0:
-            result.status = "FAILED"
-            break  # the remaining commands of the phase are skipped
-    for command in [str(c) for c in phase.get("finally") or []]:
-        rc, text = _run_command(command, folder, state, timeout)
-        result.finally_commands.append((command, rc))
-        out.append(text)
-        if rc != 0:
-            result.status = "FAILED"
+    commands_ok = _run_block(phase.get("commands"), folder, state, timeout, result.commands, out, first_failure_stops=True)
+    finally_ok = _run_block(phase.get("finally"), folder, state, timeout, result.finally_commands, out, first_failure_stops=False)
+    if not (commands_ok and finally_ok):
+        result.status = "FAILED"
     result.output = "".join(out)
     return result
 
