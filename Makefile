@@ -12,6 +12,7 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -c 'import matplotlib.font_manager'  # font cache built once, not in the first chart
 	if [ -d .git ]; then $(BIN)/nbstripout --install --keep-id --attributes .git/info/attributes; fi
 	touch $(STAMP)
 

@@ -69,6 +69,9 @@ MOTO_CONFIG: dict[str, Any] = {
     "lambda": {"use_docker": False},
 }
 
+#: The IPython extension that provides ``%aws`` (registered on start when running under IPython).
+MAGIC_EXTENSION = "course_utils.awscli_magic"
+
 #: Modules layered on moto by the course. Each provides ``install()`` (called after moto starts)
 #: and ``reset()`` (called after the state is wiped). Missing modules are skipped.
 EXTENSIONS: tuple[str, ...] = ("course_utils.runtime",)
@@ -211,9 +214,8 @@ def _register_magic() -> None:
         return
     shell = get_ipython()
     if shell is not None:
-        from . import awscli_magic
-
-        awscli_magic.load_ipython_extension(shell)
+        # loaded by name, as `%load_ext` does: the magic uses the sandbox, the sandbox does not import it
+        shell.extension_manager.load_extension(MAGIC_EXTENSION)
 
 
 def _show_banner(result: SandboxInfo) -> None:

@@ -78,3 +78,22 @@ def test_signature_for_another_service_is_rejected(aws):
     _, url = iam_api()
     r = signed_get(url, "testing", "testing", service="lambda")
     assert r.status_code == 403 and "signature" in r.json()["message"]
+
+
+def test_attached_managed_policies_of_the_user_and_its_group_decide(aws):
+    """The default version of an attached policy is read (the first version after an update)."""
+    _, url = iam_api()
+    iam = boto3.client("iam")
+    allow = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "execute-api:Invoke", "Resource": "*"}]}
+    deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": "*"}]}
+    arn = iam.create_policy(PolicyName="invoke", PolicyDocument=json.dumps(deny))["Policy"]["Arn"]
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(allow), SetAsDefault=True)
+    dave = user_key("dave", None)
+    iam.attach_user_policy(UserName="dave", PolicyArn=arn)
+    assert signed_get(url, *dave).status_code == 200
+    erin = user_key("erin", None)
+    iam.create_group(GroupName="callers")
+    iam.add_user_to_group(GroupName="callers", UserName="erin")
+    assert signed_get(url, *erin).status_code == 403
+    iam.attach_group_policy(GroupName="callers", PolicyArn=arn)
+    assert signed_get(url, *erin).status_code == 200

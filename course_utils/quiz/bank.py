@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ..syllabus.loader import error_location
+
 __all__ = ["Problem", "BankError", "Bank", "load_bank", "default_data_dir", "DOMAINS", "DATA_ENV_VAR"]
 
 #: Exam domains and their weights in DVA-C03 (the same as ``data/syllabus.yaml``; a test keeps them equal).
@@ -192,14 +194,6 @@ def _load_data(path: Path) -> Any:
     except (OSError, TypeError, ValueError):
         pass  # a read-only home or data JSON cannot hold: parse the YAML every time
     return data
-
-
-def error_location(loc: tuple) -> str:
-    """A pydantic error location as one path: ``domains[0].tasks[1].id``."""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _skill_rules(item, file_domain: int | None, known: set[str]) -> list[tuple[str, str]]:

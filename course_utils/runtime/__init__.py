@@ -13,10 +13,12 @@ moto 5.2.5 without Docker runs no Lambda code: ``invoke`` echoes the payload, an
 * an API Gateway data plane (:mod:`.apigateway`, :mod:`.apigatewayv2`, :mod:`.authorizers`,
   :mod:`.usage_plans`): REST and HTTP APIs called with ``requests``.
 
-Each module's docstring says what AWS does and what is simulated. Every place where moto's
-internals are touched is listed in :mod:`.patches`; patches of the API Gateway modules are
-installed when moto first imports them, and :mod:`.fastimport` defers one slow import of that
-backend, so starting the sandbox stays cheap.
+Each module's docstring says what AWS does and what is simulated. moto's and botocore's
+internals are reached only through :mod:`.moto_adapter`; what it replaces is listed in
+:mod:`.patches`, what it reads in :mod:`.moto_reads`, and :func:`install` checks every entry
+(a moved internal raises, naming it). Patches of the API Gateway modules are installed, and
+their entries checked, when moto first imports them, and :mod:`.fastimport` defers one slow
+import of that backend, so starting the sandbox stays cheap.
 
 The sandbox (:mod:`course_utils.sandbox`) calls :func:`install` after moto starts and
 :func:`reset` after its state is wiped. Importing this package changes nothing.
@@ -40,12 +42,13 @@ def installed() -> bool:
 def install() -> None:
     """Patch moto (once) and register the execute-api data plane (idempotent)."""
     global _installed
-    from . import fastimport, patches, routes
+    from . import fastimport, moto_adapter, routes, speedups
 
     with _lock:
         fastimport.defer_rfc3987_syntax()  # API Gateway's first use: 1.6 s -> 0.5 s
         fastimport.share_session_for_ec2_regions()  # moto.ec2 import (SSM, ECS, Step Functions): about -1 s
-        patches.apply()
+        moto_adapter.install()  # patches moto, checks every internal the course relies on
+        speedups.install()  # full collections stop walking the same long-lived objects
         routes.ensure_registered()
         _installed = True
 
@@ -53,9 +56,11 @@ def install() -> None:
 def reset() -> None:
     """Forget environments, records, throttle buckets and caches; re-register the data plane
     (``MockAWS.start(reset=True)`` wipes moto's ``responses`` registrations)."""
-    from . import async_invoke, environments, invoke, lambda_runtime, routes
+    from . import async_invoke, environments, event_sources, invoke, lambda_runtime, routes, speedups
 
+    speedups.reset()
     lambda_runtime.reset_state()
+    event_sources.reset_state()
     environments.cleanup_dirs()
     async_invoke.clients_reset()
     invoke.seed(0)

@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from . import authorizers, integrations, sigv4, stages, usage_plans
+from .lambda_target import invoke_lambda_for_api, lambda_arn_from_uri
 
 __all__ = ["handle", "match_resource", "lambda_arn_from_uri", "invoke_lambda_for_api"]
 
@@ -88,26 +89,6 @@ def match_resource(resources: list[tuple[str, Any]], path: str) -> tuple[Any, di
         if best is None or key > best[0]:
             best = (key, resource, params)
     return None if best is None else (best[1], best[2])
-
-
-def lambda_arn_from_uri(uri: str, stage_variables: dict[str, str]) -> str:
-    """Function ARN of ``arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations``."""
-    uri = re.sub(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}", lambda m: stage_variables.get(m.group(1), ""), uri)
-    m = re.search(r"/functions/(arn:[^/]+)/invocations", uri)
-    return m.group(1) if m else uri
-
-
-def invoke_lambda_for_api(function_arn: str, event: dict[str, Any]) -> Any:
-    """Invoke a function synchronously for API Gateway; returns the InvokeResult."""
-    from moto.awslambda.utils import get_backend
-
-    from .invoke import resolve
-    from .lambda_runtime import run
-
-    parts = function_arn.split(":")
-    backend = get_backend(parts[4], parts[3])
-    fn, invoked = resolve(backend, function_arn)
-    return run(fn, event, invoked_arn=invoked)
 
 
 def _multi(pairs: list[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
@@ -195,7 +176,7 @@ def handle(api: Any, request: Any, match: re.Match[str]) -> tuple[int, dict[str,
     source_ip = "127.0.0.1"
     now = datetime.now(timezone.utc)
     request_context: dict[str, Any] = {
-        "accountId": api.account_id if hasattr(api, "account_id") else "123456789012",
+        "accountId": api.account_id,
         "apiId": api.id,
         "domainName": f"{api.id}.execute-api.{match.group('region')}.amazonaws.com",
         "domainPrefix": api.id,

@@ -27,7 +27,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .apigateway import _segments, invoke_lambda_for_api, lambda_arn_from_uri, match_resource
+from .apigateway import _segments, match_resource
+from .lambda_target import invoke_lambda_for_api, lambda_arn_from_uri
 from .authorizers import JwtError, validate_jwt
 
 __all__ = ["handle"]

@@ -14,7 +14,10 @@ Destinations receive an invocation record::
 Simulated: every attempt runs at once, inside the ``Invoke`` call (no background queue, no
 waiting between retries), so the outcome is visible as soon as ``invoke`` returns. A throttled
 function (reserved concurrency 0) never runs: the event is treated as expired
-(condition ``EventAgeExceeded``) without waiting for the maximum event age.
+(condition ``EventAgeExceeded``) without waiting for the maximum event age. A chain of
+asynchronous invocations that run inside one another (a handler publishing to the SNS topic that
+invokes it, a destination pointing back at the function) stops after :data:`MAX_CHAIN` links: the
+next event is dropped, as Lambda's recursive loop detection drops an event after about 16 loops.
 """
 
 from __future__ import annotations
@@ -50,13 +53,13 @@ def _client(service: str, region: str) -> Any:
 
 
 def event_invoke_config(fn: Any) -> dict[str, Any]:
-    configs = getattr(fn, "event_invoke_config", None) or []
+    configs = fn.event_invoke_config or []
     return dict(configs[0].config) if configs else {}
 
 
 def dead_letter_target(fn: Any) -> str | None:
     """The function's ``DeadLetterConfig.TargetArn`` (stored by the runtime: moto drops it)."""
-    cfg = getattr(fn, "dead_letter_config", None) or {}
+    cfg = fn.dead_letter_config or {}  # set on every function by function_config.wrap_init
     return cfg.get("TargetArn") or None
 
 
@@ -102,11 +105,10 @@ def _send(target_arn: str, document: Any, *, success: bool, dlq_attrs: dict[str,
             kwargs["MessageAttributes"] = {k: {"DataType": "String", "StringValue": v} for k, v in dlq_attrs.items()}
         _client("sns", region).publish(**kwargs)
     elif service == "lambda":
-        from moto.awslambda.utils import get_backend
+        from .moto_adapter import lambda_backend
+        from .qualifiers import resolve
 
-        from .invoke import resolve
-
-        target, invoked = resolve(get_backend(account, region), target_arn)
+        target, invoked = resolve(lambda_backend(account, region), target_arn)
         invoke_async(target, document, invoked)
     elif service == "events":
         _client("events", region).put_events(
@@ -121,8 +123,27 @@ def _send(target_arn: str, document: Any, *, success: bool, dlq_attrs: dict[str,
         )
 
 
+#: Asynchronous invocations running inside one another before the next one is dropped.
+MAX_CHAIN = 16
+_chain = 0
+_chain_lock = threading.Lock()
+
+
 def invoke_async(fn: Any, event: Any, invoked_arn: str | None = None) -> str:
     """Run an ``Event`` invocation with AWS's retry and destination rules; return its request id."""
+    global _chain
+    with _chain_lock:
+        if _chain >= MAX_CHAIN:
+            return str(uuid.uuid4())  # a loop: dropped, never run
+        _chain += 1
+    try:
+        return _invoke_async(fn, event, invoked_arn)
+    finally:
+        with _chain_lock:
+            _chain -= 1
+
+
+def _invoke_async(fn: Any, event: Any, invoked_arn: str | None) -> str:
     config = event_invoke_config(fn)
     max_retries = int(config.get("MaximumRetryAttempts", 2))
     destinations = config.get("DestinationConfig") or {}

@@ -17,6 +17,7 @@ AWS:
 * **JWT** (HTTP API): ``Authorization: Bearer <jwt>`` validated against the issuer's JWKS, the
   ``iss`` and one of the configured audiences (``aud`` or, for access tokens, ``client_id``).
 
+The checks are :mod:`course_utils.rules.jwt` (the same as ``course_utils.sim.jwt_verify``).
 Simulated: the JWKS is moto's Cognito signing key (moto signs every pool's tokens with the same
 key, kid ``dummy``), fetched from the issuer's ``/.well-known/jwks.json`` URL through moto.
 Authorizer results are not cached (AWS caches them for ``authorizerResultTtlInSeconds``).
@@ -25,8 +26,10 @@ Authorizer results are not cached (AWS caches them for ``authorizerResultTtlInSe
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
+
+from ..rules import jwt
+from ..rules.jwt import TokenRejected, peek
 
 __all__ = ["authorize_rest", "validate_jwt", "reset_state", "JwtError"]
 
@@ -37,8 +40,8 @@ def reset_state() -> None:
     _jwks_cache.clear()
 
 
-class JwtError(Exception):
-    """The token is not acceptable."""
+#: A token the authorizer rejects (the engine's error: ``check`` names the failed check).
+JwtError = TokenRejected
 
 
 def _unauthorized() -> tuple[int, dict[str, str], str]:
@@ -54,49 +57,27 @@ def _server_error() -> tuple[int, dict[str, str], str]:
     return 500, {"Content-Type": "application/json", "x-amzn-ErrorType": "AuthorizerConfigurationException"}, json.dumps({"message": None})
 
 
-def _jwks(issuer: str) -> Any:
-    from joserfc.jwk import KeySet
-
+def _jwks(issuer: str) -> dict[str, Any]:
     if issuer not in _jwks_cache:
         import requests
 
         resp = requests.get(issuer.rstrip("/") + "/.well-known/jwks.json", timeout=5)
         if resp.status_code != 200:
-            raise JwtError("no JWKS")
-        _jwks_cache[issuer] = KeySet.import_key_set(resp.json())
+            raise JwtError("jwks", f"no JWKS at the issuer ({resp.status_code})")
+        _jwks_cache[issuer] = resp.json()
     return _jwks_cache[issuer]
 
 
 def validate_jwt(token: str, *, issuers: list[str], audiences: list[str] | None = None) -> dict[str, Any]:
-    """Verify signature, issuer, expiry and (if given) audience; return the claims."""
-    from joserfc import jwt
-    from joserfc.errors import JoseError
-
+    """Verify signature, expiry, issuer and (if given) audience with :mod:`course_utils.rules.jwt`;
+    return the claims or raise :class:`JwtError`."""
     if token.lower().startswith("bearer "):
         token = token[7:].strip()
-    try:
-        import base64
-
-        payload_b64 = token.split(".")[1]
-        claims_unverified = json.loads(base64.urlsafe_b64decode(payload_b64 + "=" * (-len(payload_b64) % 4)))
-    except Exception as exc:
-        raise JwtError("malformed token") from exc
-    issuer = claims_unverified.get("iss")
-    if issuer not in issuers:
-        raise JwtError("wrong issuer")
-    try:
-        decoded = jwt.decode(token, _jwks(issuer), algorithms=["RS256"])
-    except (JoseError, ValueError) as exc:
-        raise JwtError("bad signature") from exc
-    claims = dict(decoded.claims)
-    if int(claims.get("exp", 0)) <= time.time():
-        raise JwtError("expired")
-    if audiences is not None:
-        aud = claims.get("aud") if claims.get("token_use") != "access" else claims.get("client_id")
-        aud_list = aud if isinstance(aud, list) else [aud]
-        if not any(a in audiences for a in aud_list):
-            raise JwtError("wrong audience")
-    return claims
+    _, unverified = peek(token)
+    issuer = unverified.get("iss")
+    if issuer not in issuers:  # before fetching anything from an issuer we do not trust
+        raise JwtError("iss", f"issued by {issuer!r}, expected one of {issuers}")
+    return jwt.verify(token, jwks=_jwks(issuer), issuers=issuers, audiences=audiences)
 
 
 def _header(event: dict[str, Any], identity_source: str | None, default: str = "Authorization") -> str | None:
@@ -110,7 +91,7 @@ def _header(event: dict[str, Any], identity_source: str | None, default: str = "
 
 
 def _cognito(api: Any, method: Any, authorizer: Any, event: dict[str, Any]) -> tuple[int, dict[str, str], str] | None:
-    from moto.cognitoidp.models import cognitoidp_backends
+    from .moto_adapter import cognito_backend
 
     token = _header(event, authorizer.identity_source)
     if not token:
@@ -126,7 +107,7 @@ def _cognito(api: Any, method: Any, authorizer: Any, event: dict[str, Any]) -> t
         return _unauthorized()
     issuer = claims["iss"]
     _, account, region, pool_id = next(p for p in pools if p[0] == issuer)
-    pool = cognitoidp_backends[account][region].user_pools.get(pool_id)
+    pool = cognito_backend(account, region).user_pools.get(pool_id)
     if pool is None:
         return _unauthorized()
     scopes = method.authorization_scopes or []
@@ -146,10 +127,10 @@ def _cognito(api: Any, method: Any, authorizer: Any, event: dict[str, Any]) -> t
 def _policy_allows(policy_document: dict[str, Any], method_arn: str) -> tuple[bool, bool]:
     """Return (allowed, explicitly denied) for ``execute-api:Invoke`` on the method's ARN.
 
-    The course's policy evaluator (:mod:`course_utils.sim.policy`) decides; a policy it cannot
+    The course's policy evaluator (:mod:`course_utils.rules.policy`) decides; a policy it cannot
     read allows nothing.
     """
-    from ..sim import policy
+    from ..rules import policy
 
     try:
         decision = policy.evaluate("execute-api:Invoke", method_arn, identity_policies=[policy_document]).decision
@@ -159,7 +140,7 @@ def _policy_allows(policy_document: dict[str, Any], method_arn: str) -> tuple[bo
 
 
 def _lambda(api: Any, authorizer: Any, event: dict[str, Any], method_arn: str) -> tuple[int, dict[str, str], str] | None:
-    from .apigateway import invoke_lambda_for_api, lambda_arn_from_uri
+    from .lambda_target import invoke_lambda_for_api, lambda_arn_from_uri
 
     stage_vars = event.get("stageVariables") or {}
     if authorizer.type == "TOKEN":

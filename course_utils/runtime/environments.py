@@ -60,9 +60,9 @@ def cleanup_dirs() -> None:
 
 
 def _layer_paths(fn: Any) -> list[str]:
-    from moto.awslambda.utils import get_backend
+    from .moto_adapter import lambda_backend
 
-    backend = get_backend(fn.account_id, fn.region)
+    backend = lambda_backend(fn.account_id, fn.region)
     paths: list[str] = []
     for layer in fn.layers or []:
         lv = backend.layers_versions_by_arn(layer["Arn"])

@@ -81,7 +81,7 @@ def _map_request(integration: Any, event: dict[str, Any]) -> tuple[str | None, t
         if not template:
             return body, None
         return vtl.render(template, _vtl_context(event, body)), None
-    behaviour = (getattr(integration, "passthrough_behaviour", None) or "WHEN_NO_MATCH").upper()
+    behaviour = (integration.passthrough_behaviour or "WHEN_NO_MATCH").upper()
     if behaviour == "WHEN_NO_MATCH" or (behaviour == "WHEN_NO_TEMPLATES" and not templates):
         return body, None
     return None, _error(415, "Unsupported Media Type", "UnsupportedMediaTypeException")
@@ -132,7 +132,7 @@ def _map_response(
 
 
 def _lambda_backend(integration: Any, event: dict[str, Any], body: str | None) -> tuple[str, str | None, str, dict[str, str]]:
-    from .apigateway import invoke_lambda_for_api, lambda_arn_from_uri
+    from .lambda_target import invoke_lambda_for_api, lambda_arn_from_uri
 
     function_arn = lambda_arn_from_uri(integration.uri or "", dict(event.get("stageVariables") or {}))
     try:

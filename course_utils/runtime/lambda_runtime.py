@@ -148,10 +148,10 @@ def invocations(function_name: str | None = None) -> list[InvocationRecord]:
 
 
 def _reserved_concurrency(fn: Any) -> int | None:
-    from moto.awslambda.utils import get_backend
+    from .moto_adapter import lambda_backend
 
     try:
-        latest = get_backend(fn.account_id, fn.region).get_function(fn.function_name)
+        latest = lambda_backend(fn.account_id, fn.region).get_function(fn.function_name)
     except Exception:
         latest = fn
     value = latest.reserved_concurrency

@@ -1,37 +1,33 @@
-"""Every place where the runtime reaches into moto 5.2.5's internals, in one table.
+"""The moto 5.2.5 internals the runtime replaces, wraps or calls: a table, data only.
 
-``REPLACED`` lists the attributes :func:`apply` swaps out (``replace``: our function instead of
-moto's; ``wrap``: moto's function still runs, with something before/after it). ``USED`` lists
-internals the runtime only calls or reads. ``tests/test_runtime_patches.py`` checks that each
-target still exists with the parameters recorded here, so a moto upgrade that moves or renames
-one fails loudly instead of silently turning the simulation off. moto is pinned to 5.2.5 in
-requirements.txt for this reason.
+``REPLACED`` lists the attributes :func:`course_utils.runtime.moto_adapter.apply` swaps out
+(``replace``: our function instead of moto's; ``wrap``: moto's function still runs, with
+something before/after it). ``USED`` lists internals the runtime only calls; the model
+attributes it reads are in :mod:`.moto_reads`. :mod:`.moto_adapter` checks every entry when the
+sandbox starts (target present, parameters as recorded here), so a moto upgrade that moves or
+renames one fails loudly, naming it, instead of silently turning the simulation off. moto is
+pinned to 5.2.5 in requirements.txt for this reason.
 
-Importing this module imports nothing from moto and changes nothing.
+Importing this module imports nothing and changes nothing.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.abc
-import importlib.util
-import sys
-import threading
 from dataclasses import dataclass
-from typing import Any, Callable
 
-__all__ = ["PatchPoint", "REPLACED", "USED", "apply", "resolve_target", "applied"]
+__all__ = ["PatchPoint", "REPLACED", "USED"]
 
 
 @dataclass(frozen=True)
 class PatchPoint:
-    """One moto internal: what it is, what we do with it, and why."""
+    """One moto (or botocore) internal: what it is, what we do with it, and why."""
 
-    target: str  # dotted path: module.Class.attribute (or module.attribute)
-    kind: str  # "replace", "wrap" or "use"
-    params: tuple[str, ...]  # parameter names of moto's original, for the upgrade check
+    target: str  # module.Class.attribute (dotted) or module:Class.attribute
+    kind: str  # "replace", "wrap", "use" (called) or "read" (an attribute of moto's objects)
+    params: tuple[str, ...] | None  # parameter names of moto's original, for the upgrade check
     why: str
     with_: str = ""  # "module:function" (relative to course_utils.runtime) providing the new code
+    set_in: tuple[str, ...] = ()  # "read": methods that assign the attribute (empty: on the class)
 
 
 _L = "moto.awslambda.models"
@@ -113,6 +109,17 @@ REPLACED: tuple[PatchPoint, ...] = (
         "event_sources:wrap_send_message_batch",
     ),
     PatchPoint(
+        "moto.sqs.models.SQSBackend.receive_message", "wrap",
+        ("self", "queue_name", "count", "wait_seconds_timeout", "visibility_timeout", "message_attribute_names"),
+        "let the queue's mappings poll first (redelivery after the visibility timeout, DLQ moves), "
+        "so time travel then ReceiveMessage shows what the poller did", "event_sources:wrap_receive_message",
+    ),
+    PatchPoint(
+        "moto.sqs.models.SQSBackend.get_queue_attributes", "wrap", ("self", "queue_name", "attribute_names"),
+        "let the queue's mappings poll first, so message counts include the poller's work",
+        "event_sources:wrap_get_queue_attributes",
+    ),
+    PatchPoint(
         f"{_L}.LambdaBackend.create_event_source_mapping", "wrap", ("self", "spec"),
         "a new SQS mapping polls the messages already waiting on the queue",
         "event_sources:wrap_esm_change",
@@ -152,6 +159,27 @@ REPLACED: tuple[PatchPoint, ...] = (
         "moto.apigateway.models.Stage.to_json", "wrap", ("self",),
         "return the kept canarySettings from GetStage/UpdateStage like AWS", "stages:wrap_stage_to_json",
     ),
+    # --- speed-ups (speedups.py): the same results without work repeated for nothing ----------------
+    PatchPoint(
+        "moto.core.utils.create_loader", "wrap", (),
+        "moto parses a request's service model through a new botocore Loader each time (every first use "
+        "of a service lists ~400 data directories again): one shared loader", "speedups:shared_loader",
+    ),
+    PatchPoint(
+        "moto.core.base_backend.AccountSpecificBackend.get_session", "replace", None,  # a cached classmethod: no signature
+        "each backend builds a private boto3 Session (parsing the model and endpoints again) to list "
+        "regions: ask boto3's default session, same data, same answer", "speedups:get_session",
+    ),
+    PatchPoint(
+        "botocore.session.Session._register_data_loader", "replace", ("self",),
+        "each new boto3.Session() parses AWS's JSON data files again (0.1-0.3 s per client): one "
+        "shared data loader for sessions with the default data_path", "speedups:register_data_loader",
+    ),
+    PatchPoint(
+        "freezegun.api._get_module_attributes", "wrap", ("module",),
+        "freeze_time's first scan reads dir() of every module, importing what lazy modules (IPython, "
+        "course_utils.quiz) export: scan what they hold instead", "speedups:lazy_module_attributes",
+    ),
 )
 
 USED: tuple[PatchPoint, ...] = (
@@ -187,107 +215,3 @@ USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.core.models.responses_mock", "use", (),
                "register the execute-api data plane with moto's `responses` mock (re-done after reset)"),
 )
-
-_lock = threading.Lock()
-_originals: dict[str, Any] = {}
-
-
-def resolve_target(target: str) -> tuple[Any, str, Any]:
-    """Return (owner object, attribute name, current value) for a dotted target."""
-    parts = target.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        try:
-            owner: Any = importlib.import_module(".".join(parts[:i]))
-        except ModuleNotFoundError:
-            continue
-        for name in parts[i:-1]:
-            owner = getattr(owner, name)
-        return owner, parts[-1], getattr(owner, parts[-1])
-    raise ImportError(target)
-
-
-def _provider(spec: str) -> Callable[..., Any]:
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
-
-
-def applied() -> bool:
-    return bool(_originals) or bool(_hook.pending)
-
-
-#: Modules patched only when something first imports them: importing moto.apigateway.models
-#: pulls in openapi_spec_validator/jsonschema (about 1.3 s), a cost a notebook without API
-#: Gateway should not pay when the sandbox starts.
-LAZY_MODULES: tuple[str, ...] = ("moto.apigateway.models", "moto.apigateway.responses")
-
-
-def _lazy_module(target: str) -> str | None:
-    """The lazily patched module that holds ``target``, if any."""
-    return next((m for m in LAZY_MODULES if target.startswith(m + ".")), None)
-
-
-def _install(point: PatchPoint) -> None:
-    owner, attr, original = resolve_target(point.target)
-    provider = _provider(point.with_)
-    new = provider(original) if point.kind == "wrap" else provider
-    _originals[point.target] = (owner, attr, owner.__dict__.get(attr, original))
-    setattr(owner, attr, new)
-
-
-class _PostImportHook(importlib.abc.MetaPathFinder):
-    """Runs the pending patches of a module right after the module is first executed."""
-
-    def __init__(self) -> None:
-        self.pending: dict[str, list[PatchPoint]] = {}
-
-    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-        if fullname not in self.pending:
-            return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                break
-        else:
-            return None
-        loader = spec.loader
-        points = self.pending.pop(fullname)
-        original_exec = loader.exec_module
-
-        def exec_module(module: Any) -> None:
-            original_exec(module)
-            with _lock:
-                for point in points:
-                    if point.target not in _originals:
-                        _install(point)
-
-        loader.exec_module = exec_module  # this loader instance serves only this module
-        return spec
-
-
-_hook = _PostImportHook()
-
-
-def apply() -> None:
-    """Install every replacement once (idempotent); patches of :data:`LAZY_MODULES` are installed
-    when those modules are first imported."""
-    with _lock:
-        if _originals or _hook.pending:
-            return
-        for point in REPLACED:
-            module = _lazy_module(point.target)
-            if module is not None and module not in sys.modules:
-                _hook.pending.setdefault(module, []).append(point)
-            else:
-                _install(point)
-        if _hook.pending and _hook not in sys.meta_path:
-            sys.meta_path.insert(0, _hook)
-
-
-def original(target: str) -> Any:
-    """moto's own attribute for ``target`` (before :func:`apply` replaced it)."""
-    if target in _originals:
-        owner, attr, value = _originals[target]
-        return value
-    return resolve_target(target)[2]

@@ -34,18 +34,16 @@ def _callback(request: Any) -> tuple[int, dict[str, str], str | bytes]:
         return 404, {}, "{}"
     api_id = match.group("api_id")
     region = match.group("region")
-    from moto.apigateway.models import apigateway_backends
-    from moto.apigatewayv2.models import apigatewayv2_backends
-    from moto.core import DEFAULT_ACCOUNT_ID
+    from .moto_adapter import apigateway_backend, apigatewayv2_backend, default_account_id
 
-    account = DEFAULT_ACCOUNT_ID
-    rest = apigateway_backends[account][region].apis
+    account = default_account_id()
+    rest = apigateway_backend(account, region).apis
     for key, api in rest.items():
         if key.lower() == api_id.lower():
             from . import apigateway
 
             return apigateway.handle(api, request, match)
-    v2 = apigatewayv2_backends[account][region].apis
+    v2 = apigatewayv2_backend(account, region).apis
     for key, api in v2.items():
         if key.lower() == api_id.lower():
             from . import apigatewayv2
@@ -56,16 +54,17 @@ def _callback(request: Any) -> tuple[int, dict[str, str], str | bytes]:
 
 def ensure_registered() -> None:
     """Register the callbacks with moto's responses mock unless they are there already."""
-    from moto.core.models import responses_mock
+    from .moto_adapter import responses_mock
 
-    registered = responses_mock.registered()
+    mock = responses_mock()
+    registered = mock.registered()
     if _registered and all(r in registered for r in _registered):
         return
     _registered.clear()
     pattern = re.compile(r"https?://[A-Za-z0-9]+\.execute-api\.[a-z0-9-]+\.amazonaws\.com(/.*)?(\?.*)?$")
     for method in METHODS:
         cb = responses.CallbackResponse(method=method, url=pattern, callback=_callback, content_type=None)
-        responses_mock.add(cb)
+        mock.add(cb)
         _registered.append(cb)
 
 

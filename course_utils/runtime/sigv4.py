@@ -49,13 +49,13 @@ def identity_for_key(access_key: str, account_id: str) -> dict[str, Any] | None:
     """``{"secret", "arn", "user"}`` for a known access key, else None."""
     import os
 
-    from moto.iam.models import iam_backends
+    from .moto_adapter import iam_backend
 
     sandbox_key = os.environ.get("AWS_ACCESS_KEY_ID", "testing")
     if access_key == sandbox_key:
         return {"secret": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"), "arn": f"arn:aws:iam::{account_id}:root",
                 "user": None, "user_name": None}
-    backend = iam_backends[account_id]["global"]
+    backend = iam_backend(account_id)
     for user in backend.users.values():
         for key in user.access_keys:
             if key.access_key_id == access_key and key.status == "Active":
@@ -64,26 +64,26 @@ def identity_for_key(access_key: str, account_id: str) -> dict[str, Any] | None:
 
 
 def _user_policies(account_id: str, user_name: str) -> list[dict[str, Any]]:
-    from moto.iam.models import iam_backends
+    from .moto_adapter import iam_backend, policy_document
 
-    backend = iam_backends[account_id]["global"]
+    backend = iam_backend(account_id)
     user = backend.get_user(user_name)
     docs: list[Any] = list(user.policies.values())
-    docs += [p.default_version.document for p in user.managed_policies.values()]
+    docs += [policy_document(p) for p in user.managed_policies.values()]
     for group in backend.groups.values():
         if any(u.name == user_name for u in group.users):
             docs += list(group.policies.values())
-            docs += [p.default_version.document for p in group.managed_policies.values()]
+            docs += [policy_document(p) for p in group.managed_policies.values()]
     return [json.loads(d) if isinstance(d, str) else d for d in docs]
 
 
 def policy_decision(policies: list[dict[str, Any]], action: str, resource: str) -> str:
     """``"Allow"``, ``"Deny"`` (explicit) or ``"ImplicitDeny"`` for one action on one resource.
 
-    The course's policy evaluator (:mod:`course_utils.sim.policy`) decides, so wildcards and
+    The course's policy evaluator (:mod:`course_utils.rules.policy`) decides, so wildcards and
     conditions follow the same rules everywhere; a policy it cannot read allows nothing.
     """
-    from ..sim import policy
+    from ..rules import policy
 
     try:
         decision = policy.evaluate(action, resource, identity_policies=policies).decision
@@ -93,9 +93,7 @@ def policy_decision(policies: list[dict[str, Any]], action: str, resource: str) 
 
 
 def _expected_signature(request: Any, match: re.Match[str], secret: str) -> str:
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
+    from .moto_adapter import sigv4_signature
 
     signed = match.group("signed").split(";")
     headers = {}
@@ -103,14 +101,10 @@ def _expected_signature(request: Any, match: re.Match[str], secret: str) -> str:
         value = next((v for k, v in request.headers.items() if k.lower() == name), None)
         if value is not None:
             headers[name] = value
-    amz_date = headers.get("x-amz-date", "")
     body = request.body if request.body is not None else b""
-    aws_request = AWSRequest(method=str(request.method).upper(), url=request.url, headers=headers, data=body)
-    aws_request.context["timestamp"] = amz_date
-    signer = SigV4Auth(Credentials(match.group("key"), secret), match.group("service"), match.group("region"))
-    canonical = signer.canonical_request(aws_request)
-    string_to_sign = signer.string_to_sign(aws_request, canonical)
-    return signer.signature(string_to_sign, aws_request)
+    return sigv4_signature(str(request.method).upper(), request.url, headers, body, amz_date=headers.get("x-amz-date", ""),
+                           access_key=match.group("key"), secret_key=secret, service=match.group("service"),
+                           region=match.group("region"))
 
 
 def authorize_iam(request: Any, method_arn: str, account_id: str, identity: dict[str, Any]) -> tuple[int, dict[str, str], str] | None:

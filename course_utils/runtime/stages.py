@@ -82,7 +82,7 @@ def wrap_create_deployment(original: Callable[..., Any]) -> Callable[..., Any]:
 def resources_for(api: Any, deployment_id: str | None) -> dict[str, Any]:
     """The resources a deployment serves (its snapshot; the live ones if it has none)."""
     deployment = api.deployments.get(deployment_id) if deployment_id else None
-    snapshot = getattr(deployment, "_course_resources", None)
+    snapshot = getattr(deployment, "_course_resources", None)  # ours; None for no deployment
     return snapshot if snapshot is not None else api.resources
 
 
@@ -227,7 +227,7 @@ def _setting(stage: Any, resource_path: str, method: str) -> dict[str, Any] | No
 
 def cache_policy(stage: Any, resource_path: str, method: str) -> dict[str, Any] | None:
     """``{ttl, require_auth, strategy}`` if responses of this method are cached, else None."""
-    if not getattr(stage, "cache_cluster_enabled", False):
+    if not stage.cache_cluster_enabled:
         return None
     setting = _setting(stage, resource_path, method)
     if not setting or not setting.get("cachingEnabled"):
@@ -247,7 +247,7 @@ def cache_key(api: Any, stage: Any, deployment_id: str | None, method: str, path
     parts: list[tuple[str, str]] = []
     qs = event.get("queryStringParameters") or {}
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
-    for param in getattr(integration, "cache_key_parameters", None) or []:
+    for param in integration.cache_key_parameters or []:
         if param.startswith("method.request.querystring."):
             name = param.split(".", 3)[3]
             parts.append((param, str(qs.get(name))))

@@ -2,7 +2,7 @@
 
 AWS: the key comes in the ``x-api-key`` header; a missing, unknown or disabled key, or a key
 that is not in a usage plan for this API stage, gets 403 ``{"message":"Forbidden"}``. The usage
-plan's throttle is a token bucket (``rateLimit`` tokens per second, ``burstLimit`` capacity) per
+plan's throttle is a token bucket (:mod:`course_utils.rules.token_bucket`, ``rateLimit`` tokens per second, ``burstLimit`` capacity) per
 key: an empty bucket gives 429 ``{"message":"Too Many Requests"}``. Its quota (``limit`` per
 ``DAY``/``WEEK``/``MONTH``, minus ``offset``) gives 429 ``{"message":"Limit Exceeded"}`` once used
 up.
@@ -21,10 +21,13 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..rules.token_bucket import TokenBucket
+from .moto_adapter import apigateway_backend
+
 __all__ = ["check", "key_id", "reset_state"]
 
 _lock = threading.Lock()
-_buckets: dict[tuple[str, str], tuple[float, float]] = {}  # (plan, key) -> (tokens, last time)
+_buckets: dict[tuple[str, str], TokenBucket] = {}  # (plan, key) -> its bucket
 _quota: dict[tuple[str, str, str], int] = {}  # (plan, key, period start) -> requests
 _key_ids: dict[str, str] = {}
 
@@ -59,21 +62,16 @@ def _period_start(period: str) -> str:
 
 
 def _take_token(plan_id: str, key: str, rate: float, burst: int) -> bool:
-    now = time.time()
-    tokens, last = _buckets.get((plan_id, key), (float(burst), now))
-    tokens = min(float(burst), tokens + max(0.0, now - last) * rate)
-    if tokens < 1.0:
-        _buckets[(plan_id, key)] = (tokens, now)
-        return False
-    _buckets[(plan_id, key)] = (tokens - 1.0, now)
-    return True
+    bucket = _buckets.get((plan_id, key))
+    if bucket is None:
+        bucket = _buckets[(plan_id, key)] = TokenBucket(rate, burst, monotonic=False)
+    bucket.rate, bucket.burst = float(rate), int(burst)  # the plan may have been updated
+    return bucket.allow(time.time())
 
 
 def check(api: Any, stage_name: str, key_value: str | None) -> tuple[int, dict[str, str], str] | None:
     """None if the request may proceed, else the error response."""
-    from moto.apigateway.models import apigateway_backends
-
-    backend = apigateway_backends[api.account_id][api.region_name]
+    backend = apigateway_backend(api.account_id, api.region_name)
     if not key_value:
         return _forbidden()
     key = next((k for k in backend.keys.values() if k.value == key_value), None)

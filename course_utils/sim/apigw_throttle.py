@@ -8,7 +8,8 @@ finds the bucket empty gets **429 Too Many Requests**. The account default is a 
 spike of 5,000 requests passes at once, but a sustained load above 10,000 rps is partly
 rejected.
 
-Simulated: :class:`TokenBucket` applies that rule to request timestamps you give it (no real
+Simulated: :class:`TokenBucket` (the one bucket of :mod:`course_utils.rules.token_bucket`, which
+the runtime's usage plans use too) applies that rule to request timestamps you give it (no real
 time passes); :func:`replay` runs a whole load profile through it. The real data plane's
 usage-plan buckets (per API key) are in :mod:`course_utils.runtime.usage_plans`.
 """
@@ -17,35 +18,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..rules import token_bucket
+
 __all__ = ["TokenBucket", "replay", "ACCOUNT_RATE", "ACCOUNT_BURST", "Window"]
 
 ACCOUNT_RATE = 10_000.0  # requests per second, per account and Region (default quota)
 ACCOUNT_BURST = 5_000  # bucket size
 
 
-class TokenBucket:
-    """``burst`` tokens at most, refilled at ``rate`` per second; starts full."""
+class TokenBucket(token_bucket.TokenBucket):
+    """The bucket of :mod:`course_utils.rules.token_bucket` with the account defaults."""
 
     def __init__(self, rate: float = ACCOUNT_RATE, burst: int = ACCOUNT_BURST) -> None:
-        if rate < 0:
-            raise ValueError(f"rate must be >= 0, got {rate}")
-        if burst < 1:
-            raise ValueError(f"burst must be >= 1, got {burst}")
-        self.rate, self.burst = float(rate), int(burst)
-        self.tokens = float(burst)
-        self.last: float | None = None
-
-    def allow(self, t: float) -> bool:
-        """Take a token for a request at time ``t`` (seconds, never decreasing)."""
-        if self.last is not None:
-            if t < self.last:
-                raise ValueError(f"time went backwards: {t} < {self.last}")
-            self.tokens = min(self.burst, self.tokens + (t - self.last) * self.rate)
-        self.last = t
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        return False
+        super().__init__(rate, burst)
 
 
 @dataclass(frozen=True)

@@ -158,19 +158,6 @@ class Injection:
                 f"SDK back-off delays (s): {waits}")  # fmt: skip
 
 
-class _RecordingTime:
-    """Stands in for the ``time`` module inside ``botocore.endpoint``: records sleeps."""
-
-    def __init__(self, real: Any, record: list[float]) -> None:
-        self._real, self._record = real, record
-
-    def sleep(self, seconds: float) -> None:
-        self._record.append(float(seconds))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-
 _inject_lock = threading.Lock()
 
 
@@ -188,9 +175,7 @@ def inject(
     ``operation`` is the API name (``"GetItem"``). Later attempts reach the sandbox as usual.
     botocore's back-off sleeps are recorded in ``Injection.delays`` instead of slept.
     """
-    import botocore.endpoint as endpoint
-    from botocore.awsrequest import AWSResponse
-    from moto.core.botocore_stubber import MockRawResponse
+    from ..runtime.moto_adapter import canned_response, recording_botocore_sleeps
 
     if failures < 0:
         raise ValueError("failures must be >= 0")
@@ -210,15 +195,12 @@ def inject(
             return None  # let moto answer
         record.injected += 1
         headers = {"x-amzn-ErrorType": error_code, "Content-Type": "application/x-amz-json-1.0"}
-        return AWSResponse(request.url, status, headers, MockRawResponse(body))
+        return canned_response(request.url, status, headers, body)
 
     event = f"before-send.{service_id}.{operation}"
-    with _inject_lock:
-        real_time = endpoint.time
-        endpoint.time = _RecordingTime(real_time, record.delays)
+    with _inject_lock, recording_botocore_sleeps(record.delays):
         client.meta.events.register_first(event, answer, unique_id=f"course-inject-{id(record)}")
         try:
             yield record
         finally:
             client.meta.events.unregister(event, unique_id=f"course-inject-{id(record)}")
-            endpoint.time = real_time

@@ -149,16 +149,12 @@ class _service_identity:
     """
 
     def __init__(self, table_name: str, client: Any) -> None:
-        self.shard = None
-        try:
-            from moto.dynamodb.models import dynamodb_backends
+        from ..runtime.moto_adapter import dynamodb_backend
 
-            region = client.meta.region_name
-            account = client.describe_table(TableName=table_name)["Table"]["TableArn"].split(":")[4]
-            table = dynamodb_backends[account][region].get_table(table_name)
-            self.shard = table.stream_shard
-        except Exception:  # no moto backend (not in the sandbox) or no stream: nothing to tag
-            self.shard = None
+        region = client.meta.region_name
+        account = client.describe_table(TableName=table_name)["Table"]["TableArn"].split(":")[4]
+        table = dynamodb_backend(account, region).get_table(table_name)
+        self.shard = table.stream_shard  # None when the table has no stream: nothing to tag
 
     def __enter__(self) -> "_service_identity":
         shard = self.shard

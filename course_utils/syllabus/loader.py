@@ -6,7 +6,7 @@ import os
 import threading
 from pathlib import Path
 
-__all__ = ["SyllabusError", "load_syllabus", "syllabus_path", "skill_link", "task_link", "INDEX_NOTEBOOK"]
+__all__ = ["SyllabusError", "load_syllabus", "syllabus_path", "skill_link", "task_link", "error_location", "INDEX_NOTEBOOK"]
 
 #: The notebook whose markdown holds one anchor per task statement (``task-1-2``).
 INDEX_NOTEBOOK = "00_index.ipynb"
@@ -35,6 +35,14 @@ _cache: dict[Path, tuple[tuple[int, int], object]] = {}
 _lock = threading.Lock()
 
 
+def error_location(loc: tuple) -> str:
+    """A pydantic error location as one path: ``domains[0].tasks[1].id``."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 def load_syllabus(path: str | os.PathLike | None = None):
     """The :class:`~course_utils.syllabus.schema.Syllabus` at ``path`` (default: the package's).
 
@@ -44,7 +52,6 @@ def load_syllabus(path: str | os.PathLike | None = None):
     import yaml
     from pydantic import ValidationError
 
-    from ..quiz.bank import error_location
     from .schema import Syllabus, syllabus_rules
 
     file = Path(path) if path is not None else syllabus_path()

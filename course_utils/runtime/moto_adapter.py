@@ -1,0 +1,439 @@
+"""The one door to moto's and botocore's internals: every use goes through this module.
+
+The rest of the course calls the small functions below (``lambda_backend(account, region)``,
+``responses_mock()``, ``unix_time(dt)``, ...) and reads model attributes declared in
+:mod:`.moto_reads`; what is replaced or wrapped is listed in :mod:`.patches`. :func:`install`
+(run by ``course_utils.runtime.install()`` when the sandbox starts) applies the patches and
+checks every declared internal: attribute present, parameters as recorded. Internals of a
+module that is not imported yet (API Gateway, imported lazily on purpose, Cognito, ...) are
+checked right after moto first imports it. A moved internal raises :class:`MotoInternalsChanged`
+naming each one (target, expected, found): the simulation never switches itself off silently.
+moto is pinned (requirements.txt) to the version these tables describe.
+
+Importing this module imports nothing from moto and changes nothing.
+"""
+
+from __future__ import annotations
+
+import dis
+import importlib
+import importlib.abc
+import inspect
+import sys
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterable, Iterator
+
+from .moto_reads import CALLED, READ
+from .patches import REPLACED, USED, PatchPoint
+
+__all__ = [
+    "MotoInternalsChanged", "ALL_POINTS", "LAZY_MODULES", "install", "apply", "applied", "check", "problems",
+    "original", "resolve_target", "split_target",
+    "lambda_backend", "sqs_backend", "sqs_backend_of", "apigateway_backend", "apigatewayv2_backend",
+    "default_account_id", "iam_backend", "policy_document", "cognito_backend", "dynamodb_backend",
+    "responses_mock", "unix_time", "JsonRESTError", "sigv4_signature", "recording_botocore_sleeps",
+    "canned_response", "botocore_data_loader",
+]
+
+#: Every internal the course touches: replaced or wrapped, called, read.
+ALL_POINTS: tuple[PatchPoint, ...] = REPLACED + USED + CALLED + READ
+
+#: Modules patched only when something first imports them: importing moto.apigateway.models
+#: pulls in openapi_spec_validator/jsonschema (about 1.3 s), a cost a notebook without API
+#: Gateway should not pay when the sandbox starts.
+LAZY_MODULES: tuple[str, ...] = ("moto.apigateway.models", "moto.apigateway.responses")
+
+
+class MotoInternalsChanged(RuntimeError):
+    """moto or botocore no longer has an internal the course relies on."""
+
+    def __init__(self, found: list[str]) -> None:
+        import moto
+
+        lines = "\n".join(f"  - {p}" for p in found)
+        super().__init__(
+            f"{len(found)} moto/botocore internal(s) the course relies on changed (moto {moto.__version__} installed; "
+            f"the course is checked against the version pinned in requirements.txt):\n{lines}\n"
+            "Reinstall the pinned versions (make lab) or update course_utils/runtime/moto_reads.py / patches.py."
+        )
+        self.problems = found
+
+
+# --- resolving and checking targets ----------------------------------------------------------------
+
+
+def split_target(target: str) -> tuple[str | None, str]:
+    """(module, attribute path) of ``module:Class.attr``; dotted targets (patches.py) are split
+    at the longest imported (or lazily patched) module prefix, None when none is imported yet."""
+    if ":" in target:
+        module, _, path = target.partition(":")
+        return module, path
+    lazy = next((m for m in LAZY_MODULES if target.startswith(m + ".")), None)
+    if lazy is not None:
+        return lazy, target[len(lazy) + 1:]
+    parts = target.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        module = sys.modules.get(".".join(parts[:i]))
+        if module is not None and hasattr(module, parts[i]):
+            return ".".join(parts[:i]), ".".join(parts[i:])
+    return None, target
+
+
+def _module_of(target: str) -> str:
+    module, _ = split_target(target)
+    if module is not None:
+        return module
+    parts = target.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            importlib.import_module(".".join(parts[:i]))
+        except ModuleNotFoundError:
+            continue
+        return ".".join(parts[:i])
+    raise ImportError(f"no module in {target!r}")
+
+
+def resolve_target(target: str) -> tuple[Any, str, Any]:
+    """Return (owner object, attribute name, current value) for a target (imports its module)."""
+    module = _module_of(target)
+    path = target[len(module) + 1:]
+    owner: Any = importlib.import_module(module)
+    *owners, attr = path.split(".")
+    for name in owners:
+        owner = getattr(owner, name)
+    return owner, attr, getattr(owner, attr)
+
+
+_stores_cache: dict[tuple[type, str], frozenset[str]] = {}
+
+
+def _stored_by(cls: type, method: str) -> frozenset[str]:
+    """Attribute names ``cls.<method>`` (as defined along the MRO) assigns with ``x.<name> = ...``."""
+    key = (cls, method)
+    if key not in _stores_cache:
+        names: set[str] = set()
+        for klass in cls.__mro__:
+            fn = vars(klass).get(method)
+            fn = getattr(fn, "__func__", fn)
+            if callable(fn):
+                fn = inspect.unwrap(fn)  # moto's own code, not the runtime's wrapper (function_config.py)
+            code = getattr(fn, "__code__", None)
+            stack = [code] if code is not None else []
+            while stack:
+                current = stack.pop()
+                names.update(i.argval for i in dis.get_instructions(current) if i.opname == "STORE_ATTR")
+                stack.extend(c for c in current.co_consts if inspect.iscode(c))
+        _stores_cache[key] = frozenset(names)
+    return _stores_cache[key]
+
+
+def _check_read(point: PatchPoint) -> str | None:
+    owner, attr = point.target.rsplit(".", 1)
+    try:
+        cls = resolve_target(owner)[2]
+    except (ImportError, AttributeError) as exc:
+        return f"{point.target}: expected class {owner}, found none ({exc})"
+    try:
+        inspect.getattr_static(cls, attr)
+        return None
+    except AttributeError:
+        pass
+    for where in point.set_in:
+        listed = inspect.getattr_static(cls, where, None)
+        if isinstance(listed, (list, tuple)):
+            camel = "".join(part.capitalize() for part in attr.split("_"))
+            if camel in listed:
+                return None
+        elif attr in _stored_by(cls, where):
+            return None
+    places = " or ".join(point.set_in) or "the class"
+    return f"{point.target}: expected an attribute set in {places}, found none"
+
+
+def _check_point(point: PatchPoint) -> str | None:
+    if point.kind == "read":
+        return _check_read(point)
+    try:
+        value = original(point.target)
+    except (ImportError, AttributeError) as exc:
+        return f"{point.target}: expected to exist, found none ({type(exc).__name__}: {exc})"
+    if not point.params:
+        return None
+    try:
+        found = tuple(inspect.signature(value).parameters)
+    except (TypeError, ValueError):
+        return f"{point.target}: expected a callable with parameters {point.params}, found {value!r}"
+    if found != point.params:
+        return f"{point.target}: expected parameters {point.params}, found {found}"
+    return None
+
+
+def problems(points: Iterable[PatchPoint] = ALL_POINTS) -> list[str]:
+    """One line per internal that moved (imports each point's module)."""
+    return [p for p in (_check_point(point) for point in points) if p is not None]
+
+
+def check(points: Iterable[PatchPoint] = ALL_POINTS) -> None:
+    """Raise :class:`MotoInternalsChanged` naming every internal that moved."""
+    found = problems(points)
+    if found:
+        raise MotoInternalsChanged(found)
+
+
+# --- installing -------------------------------------------------------------------------------------
+
+_lock = threading.RLock()
+_originals: dict[str, tuple[Any, str, Any]] = {}
+
+
+def _provider(spec: str) -> Callable[..., Any]:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(f"{__package__}.{module}"), name)
+
+
+def _install(point: PatchPoint) -> None:
+    owner, attr, current = resolve_target(point.target)
+    provider = _provider(point.with_)
+    new = provider(current) if point.kind == "wrap" else provider
+    _originals[point.target] = (owner, attr, owner.__dict__.get(attr, current))
+    setattr(owner, attr, new)
+
+
+class _PostImportHook(importlib.abc.MetaPathFinder):
+    """Runs the pending actions of a module right after the module is first executed."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[Callable[[], None]]] = {}
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+        if fullname not in self.pending:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        actions = self.pending.pop(fullname)
+        original_exec = loader.exec_module
+
+        def exec_module(module: Any) -> None:
+            original_exec(module)
+            with _lock:
+                for action in actions:
+                    action()
+
+        loader.exec_module = exec_module  # this loader instance serves only this module
+        return spec
+
+
+_hook = _PostImportHook()
+
+
+def _later(module: str, action: Callable[[], None], *, first: bool = False) -> None:
+    actions = _hook.pending.setdefault(module, [])
+    if first:
+        actions.insert(0, action)
+    else:
+        actions.append(action)
+    if _hook not in sys.meta_path:
+        sys.meta_path.insert(0, _hook)
+
+
+def applied() -> bool:
+    return bool(_originals) or bool(_hook.pending)
+
+
+def apply() -> None:
+    """Install every replacement of :mod:`.patches` once (idempotent); those of
+    :data:`LAZY_MODULES` are installed when moto first imports the module."""
+    with _lock:
+        if _originals:
+            return
+        for point in REPLACED:
+            module = split_target(point.target)[0]
+            if module in LAZY_MODULES and module not in sys.modules:
+                _later(module, lambda point=point: _install(point) if point.target not in _originals else None)
+            else:
+                _install(point)
+
+
+_checked = False
+
+
+def _check_module_now(module: str, points: list[PatchPoint]) -> None:
+    found = problems(points)
+    if found:
+        raise MotoInternalsChanged(found)
+
+
+def install() -> None:
+    """Apply the patches, then check every internal whose module is imported; the others are
+    checked when moto first imports their module. Raises :class:`MotoInternalsChanged`."""
+    global _checked
+    with _lock:
+        apply()
+        if _checked:
+            return
+        now: list[PatchPoint] = []
+        later: dict[str, list[PatchPoint]] = {}
+        for point in ALL_POINTS:
+            module = split_target(point.target)[0]
+            if module is not None and module in sys.modules:
+                now.append(point)
+            else:
+                later.setdefault(module or _module_of(point.target), []).append(point)
+        for module, points in later.items():
+            # checked before that module's patches are installed: a moved target is named, not tripped over
+            _later(module, lambda module=module, points=points: _check_module_now(module, points), first=True)
+        _checked = True
+        check(now)
+
+
+def original(target: str) -> Any:
+    """moto's own attribute for ``target`` (before :func:`apply` replaced it)."""
+    if target in _originals:
+        return _originals[target][2]
+    return resolve_target(target)[2]
+
+
+# --- the functions the course calls -----------------------------------------------------------------
+
+
+def lambda_backend(account_id: str, region: str) -> Any:
+    """The Lambda backend in use (moto's simple backend under ``use_docker=False``)."""
+    from moto.awslambda.utils import get_backend
+
+    return get_backend(account_id, region)
+
+
+def sqs_backend(account_id: str, region: str) -> Any:
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends[account_id][region]
+
+
+def sqs_backend_of(queue: Any) -> Any:
+    """The SQS backend that holds ``queue`` (a moto ``Queue``)."""
+    return sqs_backend(queue.account_id, queue.region)
+
+
+def apigateway_backend(account_id: str, region: str) -> Any:
+    from moto.apigateway.models import apigateway_backends
+
+    return apigateway_backends[account_id][region]
+
+
+def apigatewayv2_backend(account_id: str, region: str) -> Any:
+    from moto.apigatewayv2.models import apigatewayv2_backends
+
+    return apigatewayv2_backends[account_id][region]
+
+
+def default_account_id() -> str:
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+
+    return str(DEFAULT_ACCOUNT_ID)
+
+
+def iam_backend(account_id: str) -> Any:
+    from moto.iam.models import iam_backends
+
+    return iam_backends[account_id]["global"]
+
+
+def policy_document(policy: Any) -> Any:
+    """The document of a managed policy's default version."""
+    return next(v.document for v in policy.versions if v.version_id == policy.default_version_id)
+
+
+def cognito_backend(account_id: str, region: str) -> Any:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    return cognitoidp_backends[account_id][region]
+
+
+def dynamodb_backend(account_id: str, region: str) -> Any:
+    from moto.dynamodb.models import dynamodb_backends
+
+    return dynamodb_backends[account_id][region]
+
+
+def responses_mock() -> Any:
+    """moto's ``responses`` mock (the execute-api data plane registers its callbacks there)."""
+    from moto.core.models import responses_mock as mock
+
+    return mock
+
+
+def unix_time(dt: Any) -> float:
+    from moto.core.utils import unix_time as _unix_time
+
+    return float(_unix_time(dt))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "JsonRESTError":  # a base class for the runtime's API errors, imported on first use
+        from moto.core.exceptions import JsonRESTError
+
+        return JsonRESTError
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def sigv4_signature(method: str, url: str, headers: dict[str, str], body: Any, *, amz_date: str,
+                    access_key: str, secret_key: str, service: str, region: str) -> str:
+    """The SigV4 signature botocore computes for this request (headers: exactly the signed ones)."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    request = AWSRequest(method=method, url=url, headers=headers, data=body)
+    request.context["timestamp"] = amz_date
+    signer = SigV4Auth(Credentials(access_key, secret_key), service, region)
+    canonical = signer.canonical_request(request)
+    return str(signer.signature(signer.string_to_sign(request, canonical), request))
+
+
+class _RecordingTime:
+    """Stands in for the ``time`` module inside ``botocore.endpoint``: records sleeps."""
+
+    def __init__(self, real: Any, record: list[float]) -> None:
+        self._real, self._record = real, record
+
+    def sleep(self, seconds: float) -> None:
+        self._record.append(float(seconds))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+@contextmanager
+def recording_botocore_sleeps(record: list[float]) -> Iterator[None]:
+    """While active, botocore's retry back-off sleeps are appended to ``record``, not slept."""
+    import botocore.endpoint as endpoint
+
+    real = endpoint.time
+    endpoint.time = _RecordingTime(real, record)
+    try:
+        yield
+    finally:
+        endpoint.time = real
+
+
+def canned_response(url: str, status: int, headers: dict[str, str], body: bytes) -> Any:
+    """A botocore HTTP response a ``before-send`` handler can return instead of sending."""
+    from botocore.awsrequest import AWSResponse
+    from moto.core.botocore_stubber import MockRawResponse
+
+    return AWSResponse(url, status, headers, MockRawResponse(body))
+
+
+def botocore_data_loader(path: str | None) -> Any:
+    """A new botocore data loader for ``data_path`` (None: botocore's and boto3's own data)."""
+    from botocore import loaders
+
+    return loaders.create_loader(path)
