@@ -165,16 +165,24 @@ def test_visibility_zero_with_a_failing_item_returns(aws):
     assert before < _bodies_seen("one-bad").count("bad") <= before + MAX_ROUNDS  # the next call retries again
 
 
-def test_visibility_zero_poison_message_reaches_the_dlq_in_one_call(aws):
-    make_function("one-bad-dlq", ONE_BAD)
+def _worker_with_dlq(function: str, queue: str, *, visibility: int, max_receive: int) -> tuple[str, str]:
+    """The ONE_BAD handler on a queue with a redrive policy; returns (queue url, DLQ url)."""
+    make_function(function, ONE_BAD)
     sqs = boto3.client("sqs")
-    dlq = sqs.create_queue(QueueName="poison-dlq")["QueueUrl"]
+    dlq = sqs.create_queue(QueueName=f"{queue}-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = sqs.create_queue(QueueName="poison", Attributes={
-        "VisibilityTimeout": "0", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 3})})["QueueUrl"]
+    url = sqs.create_queue(QueueName=queue, Attributes={
+        "VisibilityTimeout": str(visibility),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive})})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    boto3.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="one-bad-dlq", BatchSize=10,
+    boto3.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName=function, BatchSize=10,
                                                        FunctionResponseTypes=["ReportBatchItemFailures"])
+    return url, dlq
+
+
+def test_visibility_zero_poison_message_reaches_the_dlq_in_one_call(aws):
+    url, dlq = _worker_with_dlq("one-bad-dlq", "poison", visibility=0, max_receive=3)
+    sqs = boto3.client("sqs")
     _call_with_deadline(lambda: sqs.send_message(QueueUrl=url, MessageBody="bad"))
     assert _bodies_seen("one-bad-dlq") == ["bad"] * 3  # received maxReceiveCount times, then moved
     moved = sqs.receive_message(QueueUrl=dlq, AttributeNames=["ApproximateReceiveCount"])["Messages"]
@@ -185,15 +193,8 @@ def test_visibility_zero_poison_message_reaches_the_dlq_in_one_call(aws):
 def test_redrive_after_the_visibility_timeout_with_time_travel(aws):
     from freezegun import freeze_time
 
-    make_function("one-bad-slow", ONE_BAD)
+    url, dlq = _worker_with_dlq("one-bad-slow", "slow", visibility=60, max_receive=2)
     sqs = boto3.client("sqs")
-    dlq = sqs.create_queue(QueueName="slow-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    url = sqs.create_queue(QueueName="slow", Attributes={
-        "VisibilityTimeout": "60", "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    boto3.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="one-bad-slow", BatchSize=10,
-                                                       FunctionResponseTypes=["ReportBatchItemFailures"])
     with freeze_time("2026-01-05 09:00:00") as clock:
         sqs.send_message(QueueUrl=url, MessageBody="bad")
         assert _bodies_seen("one-bad-slow") == ["bad"]
