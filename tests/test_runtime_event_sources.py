@@ -222,6 +222,32 @@ def test_fifo_failed_message_holds_back_its_group(aws):
     assert seen.count("bad") == 1
 
 
+def test_fifo_failed_batch_comes_back_in_order(aws):
+    """A failed FIFO batch comes back in its groups' order: no later message of a group overtakes."""
+    from freezegun import freeze_time
+
+    make_function("fifo-order", """
+import json
+def handler(event, context):
+    print(json.dumps({"body": ",".join(r["body"] for r in event["Records"])}))
+    if any(r["body"] == "b1" for r in event["Records"]):
+        raise ValueError("the whole batch fails")
+""")
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="ordered.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "0"})["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    boto3.client("lambda").create_event_source_mapping(EventSourceArn=arn, FunctionName="fifo-order", BatchSize=3)
+    with freeze_time("2026-01-05 09:00:00") as clock:
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(i), "MessageBody": b, "MessageGroupId": g, "MessageDeduplicationId": b}
+            for i, (b, g) in enumerate((("a1", "A"), ("b1", "B"), ("a2", "A")))])
+        for _ in range(3):
+            clock.tick(1)  # past the visibility timeout (0 s) in frozen time
+            _call_with_deadline(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]))
+    seen = _bodies_seen("fifo-order")
+    assert seen and all("a2" not in b.split(",") or "a1" in b.split(",") for b in seen), seen
+
+
 def test_handler_feeding_its_own_queue_is_bounded(aws):
     """A recursive loop (the handler sends to the queue that invokes it) stops within one call."""
     from course_utils import runtime
@@ -525,9 +551,9 @@ def test_any_sqs_mapping_returns_and_loses_nothing(aws, cfg):
         for _ in range(cfg["later_calls"]):
             clock.tick(cfg["visibility"] + 1)
             bounded(lambda: sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]))
-        seen = [json.loads(line) for line in _log_lines("worker") if line.startswith("{")]
-        on_queue = sum(_counts(url))
+        on_queue = sum(_counts(url))  # (this call lets the poller run too: read the logs after it)
         in_dlq = sum(_counts(dlq_url)) if dlq_url else 0
+        seen = [json.loads(line) for line in _log_lines("worker") if line.startswith("{")]
     processed: list[str] = []  # what Lambda counts as done, invocation by invocation
     for line in seen:
         hit = [b for b in line["bodies"] if b in bad]
@@ -562,3 +588,19 @@ def handler(event, context):
     sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn["FunctionArn"])
     _call_with_deadline(lambda: sns.publish(TopicArn=topic, Message="start"))
     assert len(runtime.invocations("echo")) == MAX_CHAIN
+
+
+def test_fifo_receive_keeps_group_order_after_a_visibility_timeout(aws):
+    """Without Lambda: a consumer that did not delete a FIFO batch gets it back in order."""
+    from freezegun import freeze_time
+
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName="plain.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "30"})["QueueUrl"]
+    with freeze_time("2026-01-05 09:00:00") as clock:
+        for i, (b, g) in enumerate((("a1", "A"), ("b1", "B"), ("a2", "A"))):
+            sqs.send_message(QueueUrl=url, MessageBody=b, MessageGroupId=g, MessageDeduplicationId=b)
+        first = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+        clock.tick(31)
+        again = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+    assert first == ["a1", "b1", "a2"]
+    assert again == ["a1", "b1", "a2"]  # a2 never before a1

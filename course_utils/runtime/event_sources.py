@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from . import lambda_runtime, stream_poller
 from .lambda_runtime import Throttled
-from .moto_adapter import lambda_backend, sqs_backend, sqs_backend_of, unix_time
+from .moto_adapter import lambda_backend, release_visible_pending, sqs_backend, sqs_backend_of, unix_time
 
 __all__ = [
     "MAX_ROUNDS",
@@ -153,6 +153,8 @@ def _round(queue: Any) -> bool:
         failed_handles: list[str] = []
         budget = queue.approximate_number_of_messages  # messages sent during the round wait for the next
         while budget > 0:
+            if queue.fifo_queue:
+                release_visible_pending(queue)  # keep each group's order (moto releases them one by one)
             batch = backend.receive_message(queue.name, min(esm.batch_size or 10, budget), 0, _IN_PROGRESS)
             if not batch:
                 break
@@ -246,6 +248,8 @@ def _poll_first(original: Callable[..., Any]) -> Callable[..., Any]:
                 queue = None  # moto raises the API's own error from the original call
             if queue is not None and _hidden_mappings(queue):
                 poll_queue(queue)
+            if queue is not None and queue.fifo_queue:
+                release_visible_pending(queue)  # a learner's ReceiveMessage keeps each group's order too
         return original(self, queue_name, *args, **kwargs)
 
     method.__wrapped__ = original  # type: ignore[attr-defined]

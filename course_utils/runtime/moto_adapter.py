@@ -33,7 +33,7 @@ __all__ = [
     "lambda_backend", "sqs_backend", "sqs_backend_of", "apigateway_backend", "apigatewayv2_backend",
     "default_account_id", "iam_backend", "policy_document", "cognito_backend", "dynamodb_backend",
     "responses_mock", "unix_time", "JsonRESTError", "sigv4_signature", "recording_botocore_sleeps",
-    "canned_response", "botocore_data_loader",
+    "canned_response", "botocore_data_loader", "release_visible_pending",
 ]
 
 #: Every internal the course touches: replaced or wrapped, called, read.
@@ -430,6 +430,17 @@ def canned_response(url: str, status: int, headers: dict[str, str], body: bytes)
     from moto.core.botocore_stubber import MockRawResponse
 
     return AWSResponse(url, status, headers, MockRawResponse(body))
+
+
+def release_visible_pending(queue: Any) -> None:
+    """Forget "in flight" for a queue's messages that are visible again.
+
+    moto releases them one by one while it walks the queue in ReceiveMessage, so in a FIFO queue a
+    later message of a group can be released (and delivered) before an earlier one that is still
+    marked in flight: the group's order breaks. Releasing them all first keeps the order.
+    """
+    for message in [m for m in queue.pending_messages if m.visible]:
+        queue.pending_messages.discard(message)
 
 
 def botocore_data_loader(path: str | None) -> Any:

@@ -102,6 +102,8 @@ READ: tuple[PatchPoint, ...] = (
             "approximate_first_receive_timestamp group_id deduplication_id sequence_number message_attributes",
             "the SQS record of a Lambda event"),
     *_props(f"{_S}Message", "body_md5", "the SQS record of a Lambda event"),
+    *_props(f"{_S}Message", "visible", "release FIFO messages that are visible again (release_visible_pending)"),
+    *_props(f"{_S}Queue", "pending_messages", "release FIFO messages that are visible again (release_visible_pending)"),
     *_reads(f"{_S}SQSBackend", "queues", "poll every queue when a mapping changes"),
     *_reads("moto.sns.models:Subscription", "arn topic", "the SNS record of a Lambda event"),
     *_reads("moto.sns.models:Topic", "arn", "the SNS record of a Lambda event"),
