@@ -30,8 +30,8 @@ MAY_IMPORT = {
     "runtime": {"rules", "runtime"},
     "sim": {"rules", "runtime", "sim"},
 }
-#: Third-party packages a pure rule engine never imports.
-NOT_IN_RULES = ("boto3", "botocore", "moto", "requests", "responses")
+#: Third-party packages a pure rule engine never imports (widgets are presentation: sim/).
+NOT_IN_RULES = ("boto3", "botocore", "moto", "requests", "responses", "ipywidgets")
 
 
 def _module_name(path: Path) -> str:
@@ -163,3 +163,85 @@ def test_the_cycle_finder_finds_a_cycle():
     finally:
         IMPORTS.clear()
         IMPORTS.update(saved)
+
+
+# --- sim/ holds drivers and re-exports; the engines are in rules/ ---------------------------
+
+#: Imports that make a simulator a driver (it reads or writes the sandbox, or runs the runtime) or
+#: a presentation of an engine (an ipywidgets widget).
+DRIVER_IMPORTS = ("boto3", "botocore", "moto", "requests", "course_utils.runtime", "ipywidgets")
+
+#: Simulators that drive the sandbox only through the boto3 objects they are given, so they import
+#: none of DRIVER_IMPORTS, with the reason. A test below fails when an entry is no longer needed.
+INJECTED_DRIVERS = {
+    "course_utils.sim.buildspec": "runs a build's commands with bash; reads SSM and Secrets Manager with the clients given",
+    "course_utils.sim.cache": "reads and writes the DynamoDB table (a boto3 Table) it is given",
+}
+
+SIM_MODULES = sorted(n for n in MODULES if n.startswith("course_utils.sim.") and not n.endswith("__init__"))
+
+
+def _is_driver(name: str) -> bool:
+    return any(i == p or i.startswith(p + ".") for i, _ in IMPORTS[name] for p in DRIVER_IMPORTS)
+
+
+def _own_code(module: str, source: str) -> list[str]:
+    """What a module does besides re-exporting ``course_utils.rules``: its other statements."""
+    tree = ast.parse(source)
+    out = []
+    for i, node in enumerate(tree.body):
+        if i == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue  # the docstring
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        if isinstance(node, ast.ImportFrom) and _resolve(module, False, node).startswith("course_utils.rules"):
+            continue
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["__all__"]:
+            continue
+        out.append(f"line {node.lineno}: {type(node).__name__}")
+    return out
+
+
+def test_the_simulators_are_known():
+    assert len(SIM_MODULES) > 25 and "course_utils.sim.ttl" in SIM_MODULES
+
+
+@pytest.mark.parametrize("name", SIM_MODULES)
+def test_a_simulator_is_a_driver_or_a_re_export_of_rules(name):
+    """No pure engine code left in sim/: it belongs in rules/ (ARCHITECTURE.md)."""
+    if _is_driver(name) or name in INJECTED_DRIVERS:
+        return
+    own = _own_code(name, MODULES[name].read_text())
+    assert not own, (f"{MODULES[name].relative_to(ROOT)} imports no boto3/requests/runtime, so it must only "
+                     f"re-export course_utils.rules (move its engine there): " + ", ".join(own))
+
+
+@pytest.mark.parametrize("name", SIM_MODULES)
+def test_a_re_export_exports_what_rules_exports(name):
+    """A thin sim module names the same things as its engine, and every one of them resolves."""
+    import importlib
+
+    sim = importlib.import_module(name)
+    missing = [n for n in sim.__all__ if not hasattr(sim, n)]
+    assert not missing, f"{name}.__all__ names what it does not have: {missing}"
+    if _is_driver(name) or name in INJECTED_DRIVERS:
+        return
+    engine = importlib.import_module(name.replace(".sim.", ".rules."))
+    assert list(sim.__all__) == list(engine.__all__)
+    assert all(getattr(sim, n) is getattr(engine, n) for n in engine.__all__)
+
+
+def test_injected_drivers_are_still_needed():
+    for name, reason in INJECTED_DRIVERS.items():
+        assert name in MODULES, f"{name} is gone: remove it from INJECTED_DRIVERS"
+        assert not _is_driver(name), f"{name} imports a driver package now: remove it from INJECTED_DRIVERS"
+        assert _own_code(name, MODULES[name].read_text()), f"{name} is a re-export now ({reason}): remove it"
+
+
+def test_the_re_export_check_finds_engine_code():
+    """Control: a sim module defining a function of its own is reported, a pure re-export is not."""
+    reexport = '"""Doc."""\nfrom __future__ import annotations\n\nfrom ..rules.ttl import *\n\n__all__ = ["sweep"]\n'
+    assert _own_code("course_utils.sim.example", reexport) == []
+    engine = reexport + "\n\ndef expiry(item):\n    return item['ttl']\n"
+    assert _own_code("course_utils.sim.example", engine) == ["line 9: FunctionDef"]
+    assert _own_code("course_utils.sim.example", "from ..grade import x\n") == ["line 1: ImportFrom"]

@@ -16,7 +16,7 @@ import html
 import json
 from typing import Any, Mapping
 
-from .policy import evaluate
+from ..rules.policy import evaluate
 
 __all__ = ["PolicyPlayground", "playground"]
 
