@@ -376,6 +376,15 @@ def _stream_table(name: str) -> str:
                             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})["TableDescription"]["LatestStreamArn"]
 
 
+def _stream_worker(table: str, function: str, **mapping) -> str:
+    """A table with a stream, the STREAM_BAD handler and a mapping (``mapping``: its settings)."""
+    stream = _stream_table(table)
+    make_function(function, STREAM_BAD)
+    boto3.client("lambda").create_event_source_mapping(EventSourceArn=stream, FunctionName=function,
+                                                       StartingPosition="LATEST", **mapping)
+    return stream
+
+
 STREAM_BAD = """
 import json
 def handler(event, context):
@@ -390,11 +399,8 @@ def test_stream_retries_exhausted_go_to_the_on_failure_destination(aws):
     sqs = boto3.client("sqs")
     dest = sqs.create_queue(QueueName="stream-failures")["QueueUrl"]
     dest_arn = sqs.get_queue_attributes(QueueUrl=dest, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    stream = _stream_table("ddb-retry")
-    make_function("stream-bad", STREAM_BAD)
-    boto3.client("lambda").create_event_source_mapping(
-        EventSourceArn=stream, FunctionName="stream-bad", StartingPosition="LATEST", BatchSize=10,
-        MaximumRetryAttempts=2, DestinationConfig={"OnFailure": {"Destination": dest_arn}})
+    stream = _stream_worker("ddb-retry", "stream-bad", BatchSize=10, MaximumRetryAttempts=2,
+                            DestinationConfig={"OnFailure": {"Destination": dest_arn}})
     ddb = boto3.client("dynamodb")
     _call_with_deadline(lambda: ddb.put_item(TableName="ddb-retry", Item={"pk": {"S": "bad"}}))
     assert _bodies_seen("stream-bad") == ["bad"] * 3  # the first attempt and 2 retries
@@ -410,10 +416,7 @@ def test_stream_retries_exhausted_go_to_the_on_failure_destination(aws):
 def test_stream_infinite_retries_block_the_shard_but_every_call_returns(aws):
     from course_utils.runtime.stream_poller import MAX_INVOCATIONS
 
-    stream = _stream_table("ddb-blocked")
-    make_function("stream-blocked", STREAM_BAD)
-    boto3.client("lambda").create_event_source_mapping(EventSourceArn=stream, FunctionName="stream-blocked",
-                                                       StartingPosition="LATEST", BatchSize=10)
+    _stream_worker("ddb-blocked", "stream-blocked", BatchSize=10)
     ddb = boto3.client("dynamodb")
     _call_with_deadline(lambda: ddb.put_item(TableName="ddb-blocked", Item={"pk": {"S": "bad"}}))
     assert len(_bodies_seen("stream-blocked")) == MAX_INVOCATIONS
@@ -457,10 +460,7 @@ def handler(event, context):
 def test_stream_maximum_record_age_with_time_travel(aws):
     from freezegun import freeze_time
 
-    stream = _stream_table("ddb-age")
-    make_function("stream-age", STREAM_BAD)
-    boto3.client("lambda").create_event_source_mapping(EventSourceArn=stream, FunctionName="stream-age",
-                                                       StartingPosition="LATEST", MaximumRecordAgeInSeconds=60)
+    _stream_worker("ddb-age", "stream-age", MaximumRecordAgeInSeconds=60)
     ddb = boto3.client("dynamodb")
     with freeze_time("2026-01-05 09:00:00") as clock:
         ddb.put_item(TableName="ddb-age", Item={"pk": {"S": "bad"}})

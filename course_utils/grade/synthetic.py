@@ -89,20 +89,31 @@ def stub_code(master_source: str) -> str:
 
 
 def hunter_code(*, probe_paths: list[str], secrets: list[str], targets: list[tuple[str, int]], markers: list[str],
-                walk_root: str = "/") -> str:
+                walk_root: str = "/", skip: list[str] | tuple[str, ...] = ()) -> str:
     """Code that looks for everything a sandbox must hide and reports what it saw.
 
+    The file walk starts at ``walk_root`` and does not descend into the folders in ``skip``
+    (absolute paths, e.g. the operating system's and Python's own read-only trees, which a sandbox
+    shows on purpose: walking ``/usr`` alone means some 120,000 files, tens of seconds on a cold
+    disk, all to search files that cannot hold the course). The report lists what was skipped
+    and the folders (two levels deep) that the walk went through.
     Secret and marker strings are stored reversed so that the code itself (which IPython may
     keep in its history file) never contains them.
     """
+    bad = [p for p in skip if not str(p).startswith("/")]
+    if bad:
+        raise ValueError(f"hunter skip paths must be absolute: {bad}")
     params = {"paths": probe_paths, "secrets": [s[::-1] for s in secrets], "targets": targets,
-              "markers": [m[::-1] for m in markers], "walk_root": walk_root}
+              "markers": [m[::-1] for m in markers], "walk_root": walk_root,
+              "skip": sorted({str(p).rstrip("/") or "/" for p in skip})}
     return f'''
 import json as _j, os as _o, _socket
 _P = _j.loads({json.dumps(json.dumps(params))})
 _secrets = [s[::-1] for s in _P["secrets"]]
 _markers = [m[::-1] for m in _P["markers"]]
-report = {{"paths": [], "files": [], "env": [], "proc_env": [], "network": {{}}, "used_solution": False}}
+report = {{"paths": [], "files": [], "env": [], "proc_env": [], "network": {{}}, "used_solution": False,
+          "skipped": _P["skip"], "walked": []}}
+_skip = set(_P["skip"])
 for p in _P["paths"]:
     if _o.path.exists(p):
         report["paths"].append(p)
@@ -121,6 +132,9 @@ for top, dirs, files in _o.walk(_P["walk_root"]):
     if top in ("/proc", "/sys", "/dev") or top.startswith(("/proc/", "/sys/", "/dev/")):
         dirs[:] = []
         continue
+    dirs[:] = [d for d in dirs if _o.path.join(top, d) not in _skip]
+    if top.count("/") <= 2:
+        report["walked"].append(top)  # the folders near the top that the walk went through
     for f in files:
         path = _o.path.join(top, f)
         if not (f.endswith((".ipynb", ".db", ".log", ".csv", ".html", ".txt")) or f == "nbgrader_config.py"):

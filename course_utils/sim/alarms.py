@@ -5,23 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..rules import alarms as _engine
 from ..rules.alarms import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules import alarms as _rules
 from ..rules.alarms import EXTRA_RANGE, _decide
 
-__all__ = [
-    "AlarmConfig",
-    "Timeline",
-    "Transition",
-    "evaluate",
-    "evaluate_sandbox",
-    "composite",
-    "composite_timeline",
-    "plot",
-    "OPERATORS",
-    "MISSING_TREATMENTS",
-    "HIGH_RESOLUTION_PERIODS",
-]
+__all__ = [*_engine.__all__, "evaluate_sandbox"]
 
 
 class AlarmConfig(_rules.AlarmConfig):

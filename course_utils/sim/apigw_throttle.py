@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import apigw_throttle as _engine
 from ..rules.apigw_throttle import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["TokenBucket", "replay", "ACCOUNT_RATE", "ACCOUNT_BURST", "Window"]
+__all__ = [*_engine.__all__]

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import appspec as _engine
 from ..rules.appspec import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = [
-    "PLATFORMS",
-    "EVENTS",
-    "SCRIPTABLE",
-    "Problem",
-    "validate",
-    "check",
-    "hook_order",
-    "plot_hook_order",
-]
+__all__ = [*_engine.__all__]

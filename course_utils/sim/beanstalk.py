@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import beanstalk as _engine
 from ..rules.beanstalk import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["POLICIES", "Timeline", "simulate", "plot_capacity"]
+__all__ = [*_engine.__all__]

@@ -11,20 +11,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ..rules import buildspec as _engine
 from ..rules.buildspec import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.buildspec import PHASES, BuildReport, OnFailure, PhaseResult, check, parse_on_failure
 
-__all__ = [
-    "PHASES",
-    "Problem",
-    "OnFailure",
-    "parse_on_failure",
-    "validate",
-    "check",
-    "PhaseResult",
-    "BuildReport",
-    "run_local",
-]
+__all__ = [*_engine.__all__, "run_local"]
 
 
 def _resolve_env(env: dict[str, Any], ssm: Any, secrets: Any) -> dict[str, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from typing import Any, Iterable
 
+from ..rules import cache as _engine
 from ..rules.cache import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.cache import LatencyModel, Stats
 
-__all__ = ["LatencyModel", "Stats", "CacheAside", "WriteThrough", "workload", "run", "plot"]
+__all__ = [*_engine.__all__, "CacheAside", "WriteThrough", "run"]
 
 
 class _Strategy:

@@ -5,21 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..rules import capacity as _engine
 from ..rules.capacity import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.capacity import MAX_ITEM_KB, CONSISTENCY, estimate
 
-__all__ = [
-    "KB",
-    "MAX_ITEM_KB",
-    "CONSISTENCY",
-    "read_units",
-    "write_units",
-    "query_read_units",
-    "batch_get_read_units",
-    "Estimate",
-    "estimate",
-    "calculator",
-]
+__all__ = [*_engine.__all__, "calculator"]
 
 
 def calculator(item_kb: float = 6.0, reads_per_second: int = 100, writes_per_second: int = 10) -> Any:

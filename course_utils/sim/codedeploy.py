@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import codedeploy as _engine
 from ..rules.codedeploy import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = [
-    "TrafficConfig",
-    "CONFIGS",
-    "EC2_CONFIGS",
-    "Deployment",
-    "deploy",
-    "new_share",
-    "in_place_batches",
-    "plot_traffic",
-]
+__all__ = [*_engine.__all__]

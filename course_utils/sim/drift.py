@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..rules import drift as _engine
 from ..rules.drift import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.drift import PropertyDiff, ResourceDrift, StackDrift, _compare, _resolve, load_template
 
-__all__ = ["load_template", "PropertyDiff", "ResourceDrift", "StackDrift", "detect_stack_drift"]
+__all__ = [*_engine.__all__, "detect_stack_drift"]
 
 
 class _Gone(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import ecr_lifecycle as _engine
 from ..rules.ecr_lifecycle import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["Image", "Expiry", "validate", "evaluate", "images_from_days"]
+__all__ = [*_engine.__all__]

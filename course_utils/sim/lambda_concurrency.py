@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import lambda_concurrency as _engine
 from ..rules.lambda_concurrency import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["Outcome", "simulate", "summary", "required_concurrency"]
+__all__ = [*_engine.__all__]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import lambda_limits as _engine
 from ..rules.lambda_limits import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["Problem", "check", "LIMITS", "env_size"]
+__all__ = [*_engine.__all__]

@@ -5,16 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..rules import load_balancer as _engine
 from ..rules.load_balancer import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = [
-    "SessionStore",
-    "InstanceMemoryStore",
-    "DynamoDBSessionStore",
-    "Response",
-    "Browser",
-    "LoadBalancer",
-]
+__all__ = [*_engine.__all__, "DynamoDBSessionStore"]
 
 
 class DynamoDBSessionStore:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..rules import logs_query as _engine
 from ..rules.logs_query import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.logs_query import Event
 
-__all__ = ["matches", "filter_events", "metric_filter", "insights", "emf_metrics", "read_events"]
+__all__ = [*_engine.__all__, "read_events"]
 
 
 def read_events(log_group: str, client: Any = None) -> list[Event]:

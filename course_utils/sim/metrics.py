@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..rules import metrics as _engine
 from ..rules.metrics import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["percentile", "summarize", "fetch_values", "evaluate", "Series"]
+__all__ = [*_engine.__all__, "fetch_values"]
 
 
 def fetch_values(

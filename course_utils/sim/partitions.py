@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import partitions as _engine
 from ..rules.partitions import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["partition_of", "spread", "throttled", "shard", "plot", "PARTITION_RCU", "PARTITION_WCU"]
+__all__ = [*_engine.__all__]

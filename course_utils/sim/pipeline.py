@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import pipeline as _engine
 from ..rules.pipeline import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["validate", "ActionResult", "StageResult", "PipelineRun", "run"]
+__all__ = [*_engine.__all__]

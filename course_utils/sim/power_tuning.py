@@ -5,21 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence
 
+from ..rules import power_tuning as _engine
 from ..rules.power_tuning import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.power_tuning import TuningPoint, cost, model_duration, vcpus
 
-__all__ = [
-    "PRICE_PER_GB_S",
-    "PRICE_PER_REQUEST",
-    "PRICE_NOTE",
-    "ONE_VCPU_MB",
-    "vcpus",
-    "model_duration",
-    "cost",
-    "TuningPoint",
-    "tune",
-    "plot",
-]
+__all__ = [*_engine.__all__, "tune"]
 
 
 def tune(

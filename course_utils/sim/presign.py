@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Mapping
 
 from ..rules import presign as _rules
+from ..rules import presign as _engine
 from ..rules.presign import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.presign import Verdict
 
-__all__ = ["MAX_EXPIRES_SECONDS", "Verdict", "check_url", "check_post", "expires_at"]
+__all__ = [*_engine.__all__]
 
 
 def _secret(secret_key: str | None) -> str:

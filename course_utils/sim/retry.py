@@ -8,19 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from ..rules import retry as _engine
 from ..rules.retry import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = [
-    "MODES",
-    "max_attempts",
-    "backoff",
-    "Attempt",
-    "FleetResult",
-    "simulate_fleet",
-    "Injection",
-    "inject",
-    "plot_fleet",
-]
+__all__ = [*_engine.__all__, "Injection", "inject"]
 
 
 # --- real SDK retries with injected throttling ----------------------------------------------

@@ -6,10 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
+from ..rules import schedules as _engine
 from ..rules.schedules import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.schedules import fire_times_between, scheduled_event
 
-__all__ = ["Schedule", "parse", "next_fire_times", "fire_times_between", "fire_rule", "scheduled_event"]
+__all__ = [*_engine.__all__, "fire_rule"]
 
 
 def fire_rule(rule_name: str, start: datetime, end: datetime, *, event_bus_name: str = "default",

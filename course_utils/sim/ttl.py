@@ -5,18 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ..rules import ttl as _engine
 from ..rules.ttl import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.ttl import DEFAULT_MAX_DELAY, SERVICE_IDENTITY, SweepResult, _delay, _expiry, _now
 
-__all__ = [
-    "SweepResult",
-    "ttl_attribute",
-    "expired_items",
-    "sweep",
-    "SERVICE_IDENTITY",
-    "LAMBDA_EVENT_IDENTITY",
-    "DEFAULT_MAX_DELAY",
-]
+__all__ = [*_engine.__all__, "ttl_attribute", "expired_items", "sweep"]
 
 
 def _client(client: Any) -> Any:

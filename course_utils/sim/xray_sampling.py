@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..rules import xray_sampling as _engine
 from ..rules.xray_sampling import *  # noqa: F401,F403 (re-export for the notebooks)
 
-__all__ = ["SamplingResult", "simulate", "expected", "plot", "DEFAULT_RESERVOIR", "DEFAULT_RATE"]
+__all__ = [*_engine.__all__]
