@@ -5,12 +5,17 @@ One temporary copy of ``grading/`` per module: all four assignments generated, s
 ``python -m course_utils grade autograde --jobs 2``. Each student's exact score and status are
 asserted; the hunter's report must show it saw nothing; feedback must not contain hidden tests.
 Needs bubblewrap (`apt-get install bubblewrap`): without it these tests skip, and fail under CI.
+
+Time limits scale with a baseline measured once per module (:func:`limits`): a sandboxed kernel's
+start and the D1 setup cell (imports and ``sandbox.start``), timed on this machine under its
+current load. On an idle machine the per-cell timeout stays at its floor of 10 s.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import socket
@@ -18,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,7 +32,8 @@ from conftest import ROOT
 from course_utils.grade import synthetic
 from course_utils.grade.export import gradebook_scores
 
-pytestmark = pytest.mark.slow
+# the first test also grades the whole course (module fixture): 4 assignments, 23 students
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 GRADING = ROOT / "grading"
 ASSIGNMENTS = sorted(p.name for p in (GRADING / "source").iterdir() if p.is_dir())
@@ -34,15 +41,35 @@ D1 = ASSIGNMENTS[0]
 D1_KINDS = [k for k in synthetic.KINDS]
 OTHER_KINDS = ["correct", "wrong", "partial", "master"]
 SECRET = "instructor-secret-7f3a"
-CELL_TIMEOUT = "10"
+CELL_TIMEOUT_FLOOR = 10  # s: the per-cell timeout on a machine where the baseline is short
+CELL_TIMEOUT_CAP = 120  # s: past this the machine is too loaded for these tests to mean anything
+BASELINE_FACTOR = 10  # the slowest honest cell (the setup cell) is given 10x its measured time
+SLEEP_UNDER_CELL_TIMEOUT = 8  # s: test_notebook_bound_through_autograde, with a notebook bound of 6 s
 
 
-def _env(**extra: str) -> dict[str, str]:
+@dataclass(frozen=True)
+class Limits:
+    """Grading time limits for this run, from a baseline measured on this machine."""
+
+    kernel_start: float  # s: a sandboxed kernel from launch to ready (measured)
+    setup_cell: float  # s: the D1 setup cell in that kernel (measured)
+    cell: int  # s: DVA_GRADE_CELL_TIMEOUT
+    notebook: int  # s: DVA_GRADE_NOTEBOOK_TIMEOUT
+
+    @classmethod
+    def from_baseline(cls, kernel_start: float, setup_cell: float) -> "Limits":
+        cell = min(CELL_TIMEOUT_CAP, max(CELL_TIMEOUT_FLOOR, math.ceil(BASELINE_FACTOR * setup_cell)))
+        # a notebook that hits the cell timeout twice (a loop, then its interrupt) still ends inside its bound
+        notebook = max(150, 4 * cell + math.ceil(10 * kernel_start))
+        return cls(kernel_start, setup_cell, cell, notebook)
+
+
+def _env(limits: Limits, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
-        "DVA_GRADE_CELL_TIMEOUT": CELL_TIMEOUT,
-        "DVA_GRADE_NOTEBOOK_TIMEOUT": "150",
+        "DVA_GRADE_CELL_TIMEOUT": str(limits.cell),
+        "DVA_GRADE_NOTEBOOK_TIMEOUT": str(limits.notebook),
         # the instructor's shell holds real-looking credentials: student code must never see them
         "AWS_ACCESS_KEY_ID": "AKIA" + SECRET.upper().replace("-", ""),
         "AWS_SECRET_ACCESS_KEY": SECRET,
@@ -52,13 +79,13 @@ def _env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    proc = subprocess.run(args, cwd=cwd, env=env or _env(), capture_output=True, text=True, timeout=timeout)
+def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> subprocess.CompletedProcess:
+    proc = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, f"{args} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     return proc
 
 
-def _nbgrader(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _nbgrader(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     return _run([str(Path(sys.executable).parent / "nbgrader"), *args], cwd, env)
 
 
@@ -124,16 +151,64 @@ def sandbox_ready(in_ci):
         pytest.skip(f"grading sandbox unavailable: {problem}")
 
 
+def _setup_cell(master: Path) -> str:
+    """The first code cell of a master notebook (imports and ``sandbox.start``)."""
+    cell = next(c for c in json.loads(master.read_text())["cells"] if c["cell_type"] == "code")
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, sandbox_ready):
+def limits(sandbox_ready, tmp_path_factory) -> Limits:
+    """Time limits scaled from a baseline measured now: a sandboxed kernel starts, runs D1's setup cell.
+
+    The run also warms the disk cache for the grading that follows (the imports every notebook makes).
+    """
+    from jupyter_client.manager import KernelManager
+
+    code = _setup_cell(GRADING / "source" / D1 / f"{D1}.ipynb")
+    km = KernelManager(kernel_name="dva-course-sandbox")
+    start = time.monotonic()
+    # the launcher copies the kernel's working folder into the sandbox: an empty one
+    km.start_kernel(cwd=str(tmp_path_factory.mktemp("baseline")))
+    try:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=120)
+            ready = time.monotonic()
+            reply = kc.execute_interactive(code, timeout=300, output_hook=lambda msg: None)["content"]
+            done = time.monotonic()
+        finally:
+            kc.stop_channels()
+    finally:
+        km.shutdown_kernel(now=True)
+    if reply["status"] != "ok":
+        pytest.fail(f"the {D1} setup cell fails in the sandboxed kernel, so no student can score: "
+                    f"{reply.get('ename')}: {reply.get('evalue')}")
+    result = Limits.from_baseline(ready - start, done - ready)
+    print(f"grading limits from the baseline: {result}")
+    return result
+
+
+def test_limits_scale_with_the_baseline():
+    quick = Limits.from_baseline(kernel_start=0.7, setup_cell=0.5)
+    assert (quick.cell, quick.notebook) == (CELL_TIMEOUT_FLOOR, 150), "an idle machine keeps the floor"
+    slow = Limits.from_baseline(kernel_start=3.0, setup_cell=4.5)
+    assert slow.cell == 45 and slow.notebook >= 2 * slow.cell + 3.0 + 4.5
+    assert Limits.from_baseline(kernel_start=60, setup_cell=60).cell == CELL_TIMEOUT_CAP
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, limits):
     """A graded course: every assignment generated, synthetic students autograded in parallel."""
+    env = _env(limits)
     root = tmp_path_factory.mktemp("course") / "grading"
     shutil.copytree(GRADING, root, ignore=shutil.ignore_patterns(*[l.strip().rstrip("/") for l in
                     (GRADING / ".gitignore").read_text().splitlines() if l.strip() and not l.startswith("#")]))
     listener = Listener()
     expected: dict[tuple[str, str], synthetic.Expected] = {}
     for name in ASSIGNMENTS:
-        _nbgrader("generate_assignment", name, "--force", cwd=root)
+        _nbgrader("generate_assignment", name, "--force", cwd=root, env=env)
         master = root / "source" / name / f"{name}.ipynb"
         released = root / "release" / name / f"{name}.ipynb"
         grade_ids = [t.test_id for t in synthetic.tasks(json.loads(master.read_text()))]
@@ -145,16 +220,31 @@ def course(tmp_path_factory, sandbox_ready):
                                           str(ROOT / ".git"), str(ROOT / "grading"), str(ROOT / "notebooks"), str(ROOT / "tests"),
                                           str(ROOT / "README.md"), str(ROOT / "Makefile")],
                           "secrets": [SECRET, SECRET.upper().replace("-", "")], "targets": listener.targets,
-                          "markers": grade_ids + ["dva-course"]}
+                          "markers": grade_ids + ["dva-course"], "skip": _hunter_skip(root)}
             expected[(name, kind)] = synthetic.make_submission(kind, released, master, root, kind, hunter=hunter)
     outputs = {}
     start = time.monotonic()
     for name in ASSIGNMENTS:
-        proc = _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2"], root)
+        proc = _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2"], root, env)
         outputs[name] = proc.stdout + proc.stderr
     elapsed = time.monotonic() - start
     listener.close()
-    yield {"root": root, "expected": expected, "outputs": outputs, "listener": listener, "elapsed": elapsed}
+    yield {"root": root, "expected": expected, "outputs": outputs, "listener": listener, "elapsed": elapsed, "env": env}
+
+
+def _hunter_skip(course_root: Path) -> list[str]:
+    """Folders the hunter's file walk need not enter: the system's and Python's own read-only trees.
+
+    The sandbox shows them on purpose and the course cannot be inside them; any that holds the
+    course folder or the repository is walked after all. ``/usr`` alone is some 120,000 files:
+    on a cold disk the walk took longer than the per-cell timeout.
+    """
+    from course_utils.grade.launcher import SYSTEM_DIRS
+
+    keep = [Path(course_root).resolve(), ROOT.resolve()]
+    trees = [Path(d) for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d)]
+    trees += [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()]
+    return sorted({str(t) for t in trees if not any(k == t or t in k.parents for k in keep)})
 
 
 def _rows(root: Path, name: str) -> dict[str, dict]:
@@ -228,6 +318,9 @@ def test_hunter_saw_nothing(course):
     assert any(k.startswith("raw ") for k in report["network"]), "libc connect() was tried too (past any audit hook)"
     assert report["network"] and all(v != "connected" for v in report["network"].values()), report["network"]
     assert course["listener"].connections == []
+    # the walk went through the folders a leak would land in (only the system's own trees were skipped)
+    assert {"/", "/home/student", "/tmp", "/etc"} <= set(report["walked"]), report["walked"]
+    assert "/usr" in report["skipped"] and not any(p in ("/", "/tmp", "/home") for p in report["skipped"])
 
 
 def test_hunter_finds_everything_without_the_sandbox(course, tmp_path):
@@ -238,7 +331,7 @@ def test_hunter_finds_everything_without_the_sandbox(course, tmp_path):
     listener = Listener()
     code = synthetic.hunter_code(probe_paths=[str(root), str(root / "gradebook.db")], secrets=[SECRET], targets=listener.targets,
                                  markers=ids, walk_root=str(root))
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env(), timeout=120, cwd=tmp_path)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=course["env"], timeout=120, cwd=tmp_path)
     listener.close()
     report = json.loads(proc.stdout.split(synthetic.HUNTER_TAG, 1)[1].splitlines()[0])
     assert report["paths"] and report["env"] and report["used_solution"]
@@ -308,7 +401,7 @@ def test_export_command_rebuilds_the_csv(course, tmp_path):
     root = course["root"]
     out = tmp_path / "all.csv"
     proc = _run([sys.executable, "-m", "course_utils", "grade", "export", "--course", str(root), "--output", str(out),
-                 "--figure", str(tmp_path / "all.png")], root)
+                 "--figure", str(tmp_path / "all.png")], root, course["env"])
     rows = list(csv.DictReader(out.open()))
     assert len(rows) == len(CASES)
     assert {r["assignment"] for r in rows} == set(ASSIGNMENTS)
@@ -317,30 +410,33 @@ def test_export_command_rebuilds_the_csv(course, tmp_path):
 
 
 # --------------------------------------------------------------------------- parallel == serial
-def test_parallel_gradebook_equals_serial_nbgrader(tmp_path, sandbox_ready):
+def test_parallel_gradebook_equals_serial_nbgrader(tmp_path, limits):
     name = ASSIGNMENTS[1]
+    env = _env(limits)
     scores = {}
     for mode in ("serial", "parallel"):
         root = tmp_path / mode / "grading"
         shutil.copytree(GRADING / "source", root / "source")
         shutil.copy(GRADING / "nbgrader_config.py", root)
-        _nbgrader("generate_assignment", name, "--force", cwd=root)
+        _nbgrader("generate_assignment", name, "--force", cwd=root, env=env)
         for kind in ("correct", "wrong", "partial"):
             synthetic.make_submission(kind, root / "release" / name / f"{name}.ipynb", root / "source" / name / f"{name}.ipynb", root, kind)
         if mode == "serial":
-            _nbgrader("autograde", name, "--force", cwd=root)
+            _nbgrader("autograde", name, "--force", cwd=root, env=env)
         else:
-            _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2", "--no-feedback"], root)
+            _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2", "--no-feedback"], root,
+                 env)
         scores[mode] = gradebook_scores(f"sqlite:///{root / 'gradebook.db'}", name)
     assert scores["serial"] == scores["parallel"]
     assert len(scores["serial"]) == 3 * 4
 
 
 # --------------------------------------------------------------------------- the notebook bound
-def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, sandbox_ready, monkeypatch):
+def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, limits, monkeypatch):
     from jupyter_client.manager import KernelManager
 
-    monkeypatch.setenv("DVA_GRADE_NOTEBOOK_TIMEOUT", "4")
+    bound = max(4, math.ceil(4 * limits.kernel_start))  # the kernel must be ready well before its bound
+    monkeypatch.setenv("DVA_GRADE_NOTEBOOK_TIMEOUT", str(bound))
     monkeypatch.chdir(tmp_path)
     km = KernelManager(kernel_name="dva-course-sandbox")
     km.start_kernel()
@@ -350,7 +446,7 @@ def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, sandbox_r
         kc.wait_for_ready(timeout=30)
         kc.execute("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n")
         km.interrupt_kernel()  # ignored by the code
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + bound + 20
         while km.is_alive() and time.monotonic() < deadline:
             time.sleep(0.2)
         assert not km.is_alive(), "the kernel outlived the notebook bound"
@@ -360,21 +456,22 @@ def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, sandbox_r
         km.shutdown_kernel(now=True)
 
 
-def test_notebook_bound_through_autograde(tmp_path, sandbox_ready):
+def test_notebook_bound_through_autograde(tmp_path, limits):
     """A notebook over its total bound is killed and reported as a timeout with the reason."""
+    assert 6 < SLEEP_UNDER_CELL_TIMEOUT < limits.cell, "the sleep must outlast the notebook bound, not the cell timeout"
     name = ASSIGNMENTS[-1]
     root = tmp_path / "grading"
     shutil.copytree(GRADING / "source", root / "source")
     shutil.copy(GRADING / "nbgrader_config.py", root)
-    _nbgrader("generate_assignment", name, "--force", cwd=root)
+    _nbgrader("generate_assignment", name, "--force", cwd=root, env=_env(limits))
     synthetic.make_submission("correct", root / "release" / name / f"{name}.ipynb", root / "source" / name / f"{name}.ipynb", root, "slow")
     path = root / "submitted" / "slow" / name / f"{name}.ipynb"
     nb = json.loads(path.read_text())
     answer = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution"))
-    answer["source"] = "import time\ntime.sleep(8)\n" + "".join(answer["source"])  # under the 10 s cell timeout
+    answer["source"] = f"import time\ntime.sleep({SLEEP_UNDER_CELL_TIMEOUT})\n" + "".join(answer["source"])  # under the cell timeout
     path.write_text(json.dumps(nb))
     _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "1"], root,
-         _env(DVA_GRADE_NOTEBOOK_TIMEOUT="6"))
+         _env(limits, DVA_GRADE_NOTEBOOK_TIMEOUT="6"))
     row = _rows(root, name)["slow"]
     assert (row["score"], row["status"], row["needs_manual_grading"]) == ("0", "timeout", "yes")
     assert "total time bound" in row["reason"]
@@ -382,7 +479,7 @@ def test_notebook_bound_through_autograde(tmp_path, sandbox_ready):
 
 
 # --------------------------------------------------------------------------- exchange round trip
-def test_exchange_round_trip(tmp_path, sandbox_ready):
+def test_exchange_round_trip(tmp_path, limits):
     name = ASSIGNMENTS[-1]
     root = tmp_path / "grading"
     shutil.copytree(GRADING / "source", root / "source")
@@ -390,7 +487,7 @@ def test_exchange_round_trip(tmp_path, sandbox_ready):
     exchange = tmp_path / "exchange"
     exchange.mkdir()
     os.chmod(exchange, 0o777)
-    env = _env(DVA_GRADE_EXCHANGE=str(exchange))
+    env = _env(limits, DVA_GRADE_EXCHANGE=str(exchange))
     student_home = tmp_path / "student"
     student_home.mkdir()
     student_args = ["--Exchange.root=" + str(exchange), "--CourseDirectory.course_id=dva-course"]
