@@ -205,6 +205,18 @@ def test_redrive_after_the_visibility_timeout_with_time_travel(aws):
         assert [m["Body"] for m in sqs.receive_message(QueueUrl=dlq)["Messages"]] == ["bad"]
 
 
+def test_redelivery_of_a_message_older_than_12_hours(aws):
+    """moto refuses ChangeMessageVisibility 12 h after the send; the poller's redelivery still works."""
+    from freezegun import freeze_time
+
+    url, _ = _worker_with_dlq("old-bad", "old", visibility=30, max_receive=5)
+    with freeze_time("2026-01-05 09:00:00") as clock:
+        boto3.client("sqs").send_message(QueueUrl=url, MessageBody="bad")
+        clock.tick(13 * 3600)
+        assert _counts(url) == (0, 1)  # received again, failed again, back in flight: no error
+    assert _bodies_seen("old-bad") == ["bad", "bad"]
+
+
 def test_fifo_failed_message_holds_back_its_group(aws):
     from freezegun import freeze_time
 

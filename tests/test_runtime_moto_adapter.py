@@ -57,7 +57,7 @@ def test_install_raises_naming_the_broken_internal(monkeypatch):
     """Starting the sandbox checks every loaded module's internals: a moved one stops it, named."""
     code = (
         "import moto.sqs.models as m\n"
-        "del m.SQSBackend.change_message_visibility\n"
+        "del m.SQSBackend.delete_message\n"
         "from course_utils import sandbox\n"
         "try:\n"
         "    sandbox.start(quiet=True)\n"
@@ -66,7 +66,7 @@ def test_install_raises_naming_the_broken_internal(monkeypatch):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("MotoInternalsChanged 1 moto/botocore internal(s)")
-    assert "moto.sqs.models.SQSBackend.change_message_visibility: expected to exist, found none" in out
+    assert "moto.sqs.models.SQSBackend.delete_message: expected to exist, found none" in out
 
 
 def test_lazily_imported_modules_are_checked_on_first_import():

@@ -35,7 +35,7 @@ from typing import Any, Callable
 
 from . import lambda_runtime, stream_poller
 from .lambda_runtime import Throttled
-from .moto_adapter import lambda_backend, release_visible_pending, sqs_backend, sqs_backend_of, unix_time
+from .moto_adapter import lambda_backend, release_visible_pending, return_to_queue, sqs_backend, sqs_backend_of, unix_time
 
 __all__ = [
     "MAX_ROUNDS",
@@ -171,7 +171,7 @@ def _round(queue: Any) -> bool:
                 else:
                     backend.delete_message(queue.name, m.receipt_handle)
         for handle in failed_handles:  # back on the queue after the queue's visibility timeout
-            backend.change_message_visibility(queue.name, handle, visibility_timeout=int(queue.visibility_timeout))
+            return_to_queue(queue, handle, int(queue.visibility_timeout))
         again = again or (bool(failed_handles) and int(queue.visibility_timeout) == 0)
     return again
 

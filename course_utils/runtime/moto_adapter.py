@@ -33,7 +33,7 @@ __all__ = [
     "lambda_backend", "sqs_backend", "sqs_backend_of", "apigateway_backend", "apigatewayv2_backend",
     "default_account_id", "iam_backend", "policy_document", "cognito_backend", "dynamodb_backend",
     "responses_mock", "unix_time", "JsonRESTError", "sigv4_signature", "recording_botocore_sleeps",
-    "canned_response", "botocore_data_loader", "release_visible_pending",
+    "canned_response", "botocore_data_loader", "release_visible_pending", "return_to_queue",
 ]
 
 #: Every internal the course touches: replaced or wrapped, called, read.
@@ -441,6 +441,22 @@ def release_visible_pending(queue: Any) -> None:
     """
     for message in [m for m in queue.pending_messages if m.visible]:
         queue.pending_messages.discard(message)
+
+
+def return_to_queue(queue: Any, receipt_handle: str, seconds: int) -> bool:
+    """Make a received message visible again in ``seconds`` (False if it is gone).
+
+    moto's ``ChangeMessageVisibility`` refuses once the message is 12 hours older than it was
+    sent (it measures AWS's 12-hour limit from the send, not from the receive), which would make a
+    mapping's redelivery of an older message fail the learner's call.
+    """
+    for message in queue._messages:
+        if message.had_receipt_handle(receipt_handle):
+            message.change_visibility(seconds)
+            if message.visible:
+                queue.pending_messages.discard(message)
+            return True
+    return False
 
 
 def botocore_data_loader(path: str | None) -> Any:

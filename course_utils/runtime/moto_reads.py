@@ -103,6 +103,8 @@ READ: tuple[PatchPoint, ...] = (
             "the SQS record of a Lambda event"),
     *_props(f"{_S}Message", "body_md5", "the SQS record of a Lambda event"),
     *_props(f"{_S}Message", "visible", "release FIFO messages that are visible again (release_visible_pending)"),
+    *_props(f"{_S}Message", "had_receipt_handle change_visibility", "put a failed message back (return_to_queue)"),
+    *_reads(f"{_S}Queue", "_messages", "put a failed message back (return_to_queue)"),
     *_props(f"{_S}Queue", "pending_messages", "release FIFO messages that are visible again (release_visible_pending)"),
     *_reads(f"{_S}SQSBackend", "queues", "poll every queue when a mapping changes"),
     *_reads("moto.sns.models:Subscription", "arn topic", "the SNS record of a Lambda event"),
