@@ -13,7 +13,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	$(BIN)/python -c 'import matplotlib.font_manager'  # font cache built once, not in the first chart
-	if [ -d .git ]; then $(BIN)/nbstripout --install --keep-id --attributes .git/info/attributes; fi
+	# nbstripout --install ignores --keep-id: set the filter itself, so commits keep cell ids
+	if [ -d .git ]; then $(BIN)/nbstripout --install --attributes .git/info/attributes && \
+	  git config filter.nbstripout.clean '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id' && \
+	  git config diff.ipynb.textconv '"$(CURDIR)/$(BIN)/python" -m nbstripout --keep-id -t'; fi
 	touch $(STAMP)
 
 lab: $(STAMP)

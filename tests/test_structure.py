@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from conftest import NOTEBOOKS
+from conftest import NOTEBOOKS, ROOT
 from course_utils import meta, toc
 
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -114,3 +114,22 @@ def test_cell_ids_are_kept(notebook):
     ids = [c.get("id", "") for c in nb["cells"]]
     assert len(set(ids)) == len(ids), f"{path.name}: duplicate cell ids"
     assert ids != [str(i) for i in range(len(ids))], f"{path.name}: cell ids renumbered 0, 1, 2, ... (install nbstripout with --keep-id)"
+
+
+def test_the_commit_filter_keeps_committed_notebooks_as_they_are():
+    """The nbstripout filter `make` configures leaves every committed notebook byte for byte as it
+    is (ids kept, no outputs), so a fresh clone is clean and a commit cannot renumber cell ids."""
+    import shlex
+    import subprocess
+
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    clean = subprocess.run(["git", "config", "--get", "filter.nbstripout.clean"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    if not clean:
+        pytest.skip("the nbstripout filter is not configured (run make once)")
+    assert "--keep-id" in clean, f"the commit filter would renumber cell ids: {clean!r} (see the Makefile)"
+    for path in sorted(ROOT.glob("notebooks/*.ipynb")) + sorted(ROOT.glob("grading/source/**/*.ipynb")):
+        text = path.read_text(encoding="utf-8")
+        out = subprocess.run(shlex.split(clean), input=text, capture_output=True, text=True, encoding="utf-8", timeout=60)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == text, f"{path.relative_to(ROOT)} changes when committed: run the filter (git add) and commit it"
