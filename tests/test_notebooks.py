@@ -9,6 +9,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
 
 from conftest import NOTEBOOKS
 
@@ -29,21 +30,41 @@ def test_notebooks_are_found():
     assert "00_index.ipynb" in names
 
 
+def _record_kernel_crashes(tmp_path, monkeypatch):
+    """Kernels of this test write a fatal error's Python stacks (faulthandler) to the returned file.
+
+    The kernel's own stderr is captured by ipykernel and lost when it dies; an IPython startup file
+    in a scratch IPYTHONDIR enables faulthandler on a file instead.
+    """
+    crash_log = tmp_path / "kernel-crash.txt"
+    startup = tmp_path / "ipython" / "profile_default" / "startup"
+    startup.mkdir(parents=True)
+    (startup / "00-faulthandler.py").write_text(
+        f"import faulthandler\nfaulthandler.enable(open({str(crash_log)!r}, 'w'), all_threads=True)\n")
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    return crash_log
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=[p.stem for p in NOTEBOOK_PATHS])
 def test_notebook_runs_twice(path, tmp_path, monkeypatch):
     # Progress written by quizzes goes to a scratch file, never the tester's own store.
     monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
+    crash_log = _record_kernel_crashes(tmp_path, monkeypatch)
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(
         nb, timeout=120, kernel_name="python3", allow_errors=False, resources={"metadata": {"path": str(NOTEBOOKS)}}
     )
-    with client.setup_kernel():
-        for index, cell in enumerate(nb.cells):
-            client.execute_cell(cell, index)
-        first_pass = [list(c.get("outputs", [])) for c in nb.cells]
-        for index, cell in enumerate(nb.cells):  # Run All again, same kernel
-            client.execute_cell(cell, index)
+    try:
+        with client.setup_kernel():
+            for index, cell in enumerate(nb.cells):
+                client.execute_cell(cell, index)
+            first_pass = [list(c.get("outputs", [])) for c in nb.cells]
+            for index, cell in enumerate(nb.cells):  # Run All again, same kernel
+                client.execute_cell(cell, index)
+    except DeadKernelError:
+        crash = crash_log.read_text() if crash_log.exists() else "(no crash report)"
+        pytest.fail(f"the kernel died in cell {index} ({nb.cells[index].get('id')}); its Python stacks:\n{crash}")
     assert _errors(nb) == []
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert code_cells and all(c.execution_count for c in code_cells)
