@@ -31,7 +31,7 @@ from typing import Any
 from . import lambda_runtime
 from .lambda_runtime import InvokeResult, Throttled
 
-__all__ = ["invoke_async", "event_invoke_config", "dead_letter_target", "clients_reset"]
+__all__ = ["invoke_async", "send_to_destination", "event_invoke_config", "dead_letter_target", "clients_reset"]
 
 _clients: dict[str, Any] = {}
 _clients_lock = threading.Lock()
@@ -87,7 +87,7 @@ def _record(fn: Any, event: Any, request_id: str, condition: str, count: int, re
     return record
 
 
-def _send(target_arn: str, document: Any, *, success: bool, dlq_attrs: dict[str, str] | None = None) -> None:
+def send_to_destination(target_arn: str, document: Any, *, success: bool, dlq_attrs: dict[str, str] | None = None) -> None:
     """Deliver ``document`` to an SQS queue, SNS topic, Lambda function or EventBridge bus."""
     parts = target_arn.split(":")
     service, region, account = parts[2], parts[3], parts[4]
@@ -166,15 +166,15 @@ def _invoke_async(fn: Any, event: Any, invoked_arn: str | None) -> str:
     if condition == "Success":
         target = (destinations.get("OnSuccess") or {}).get("Destination")
         if target:
-            _send(target, _record(fn, event, request_id, condition, attempts, result), success=True)
+            send_to_destination(target, _record(fn, event, request_id, condition, attempts, result), success=True)
         return request_id
     target = (destinations.get("OnFailure") or {}).get("Destination")
     if target:
-        _send(target, _record(fn, event, request_id, condition, attempts, result), success=False)
+        send_to_destination(target, _record(fn, event, request_id, condition, attempts, result), success=False)
     dlq = dead_letter_target(fn)
     if dlq:
         error = (result.payload_json() or {}) if result else {"errorMessage": "Rate Exceeded."}
-        _send(
+        send_to_destination(
             dlq,
             event,
             success=False,

@@ -359,16 +359,15 @@ def _discard(esm: Any, fn: Any, shard_id: str, source_arn: str, lost: stream_pol
             "streamArn": source_arn,
         },
     }
-    async_invoke._send(target, document, success=False)
+    async_invoke.send_to_destination(target, document, success=False)
 
 
 def _read_shard(
-    backend: Any, function_arn: str, source_arn: str, shard_id: str, records: list[stream_poller.Record],
+    backend: Any, fn: Any, function_arn: str, source_arn: str, shard_id: str, records: list[stream_poller.Record],
     make_event: Callable[[list[stream_poller.Record]], dict[str, Any]], kind: str,
 ) -> bool:
     """Add ``records`` to the mapping's shard and read it; True when nothing is left pending."""
     esm = _mapping(backend, function_arn, source_arn)
-    fn = backend.get_function_by_arn(function_arn) or backend.get_function(function_arn)
     settings = stream_poller.settings_from(esm.get_configuration() if esm is not None else {})
     with _shards_lock:
         shard = _shards.setdefault((function_arn, source_arn, shard_id), stream_poller.Shard())
@@ -420,7 +419,8 @@ def send_dynamodb_items(self: Any, function_arn: str, items: list[Any], source: 
     def make_event(batch: list[stream_poller.Record]) -> dict[str, Any]:
         return json.loads(json.dumps({"Records": [r.payload for r in batch]}, default=str))
 
-    done = _read_shard(self, function_arn, source, "shardId-00000001", records, make_event, "DDBStream")
+    fn = self.get_function_by_arn(function_arn) or self.get_function(function_arn)
+    done = _read_shard(self, fn, function_arn, source, "shardId-00000001", records, make_event, "DDBStream")
     return "ok" if done else None  # moto forgets the stream's records on a truthy answer
 
 
@@ -453,5 +453,5 @@ def send_kinesis_message(
         "eventSourceARN": kinesis_stream,
     }
     record = stream_poller.Record(str(kinesis_sequence_number), now, payload)
-    _read_shard(self, fn.function_arn, kinesis_stream, kinesis_shard_id, [record],
+    _read_shard(self, fn, fn.function_arn, kinesis_stream, kinesis_shard_id, [record],
                 lambda batch: {"Records": [r.payload for r in batch]}, "Kinesis")
