@@ -33,6 +33,17 @@ c.Execute.kernel_name = "dva-course-sandbox"  # whatever kernelspec the notebook
 c.Execute.timeout = int(os.environ.get("DVA_GRADE_CELL_TIMEOUT", "60"))  # seconds per cell
 c.Execute.interrupt_on_timeout = True  # a cell over time is interrupted; one that ignores SIGINT fails the notebook
 c.Execute.execute_retries = 0
+# Test cells run in a second, trusted kernel (the judge), never in the student's: see course_utils/grade/execute.py
+c.JudgedExecute.timeout = c.Execute.timeout
+c.Autograde.autograde_preprocessors = [
+    "course_utils.grade.execute.JudgedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # --- tampering: restore from the gradebook ------------------------------------------------------
 c.OverwriteCells.add_missing_cells = True

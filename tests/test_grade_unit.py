@@ -125,7 +125,8 @@ def test_launcher_opt_out_warns_loudly(tmp_path):
 
 def test_kernel_json_runs_the_launcher_with_message_interrupts():
     spec = kernel_json(120)
-    assert spec["argv"][1:4] == ["-m", "course_utils.grade.launcher", "--max-seconds"]
+    # -I: the launcher starts in the student's folder, where a course_utils/ folder must not replace it
+    assert spec["argv"][1:5] == ["-I", "-m", "course_utils.grade.launcher", "--max-seconds"]
     assert spec["argv"][-2:] == ["-f", "{connection_file}"] and spec["interrupt_mode"] == "message"
     # version-neutral names: they outlive an exam revision (DVA-C02 -> DVA-C03)
     assert KERNEL_NAME == "dva-course-sandbox" and spec["display_name"] == "Python 3 (DVA course grading sandbox)"

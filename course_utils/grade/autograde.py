@@ -71,8 +71,12 @@ def sandbox_problem() -> str | None:
     from . import kernelspec
     from .launcher import ALLOW_UNSANDBOXED_VAR, find_bwrap
 
-    if kernelspec.installed_spec() is None:
+    spec = kernelspec.installed_spec()
+    if spec is None:
         return (f"the {kernelspec.KERNEL_NAME} kernelspec is not installed: run `python -m course_utils grade install-kernel`")
+    if "-I" not in spec["argv"][:3]:
+        return (f"the {kernelspec.KERNEL_NAME} kernelspec predates the isolated launcher (a course_utils/ folder in a "
+                "submission could replace it): run `python -m course_utils grade install-kernel` again")
     if os.environ.get(ALLOW_UNSANDBOXED_VAR) == "1":
         return None
     bwrap = find_bwrap()

@@ -24,7 +24,8 @@ def kernel_json(max_seconds: float = DEFAULT_MAX_SECONDS, python: str | None = N
     if max_seconds <= 0:
         raise ValueError(f"max_seconds must be positive (got {max_seconds}): it bounds each graded notebook")
     return {
-        "argv": [python or sys.executable, "-m", "course_utils.grade.launcher", "--max-seconds", f"{max_seconds:g}",
+        # -I: the launcher starts in the student's folder; nothing there may shadow course_utils
+        "argv": [python or sys.executable, "-I", "-m", "course_utils.grade.launcher", "--max-seconds", f"{max_seconds:g}",
                  "-f", "{connection_file}"],
         "display_name": "Python 3 (DVA course grading sandbox)",
         "language": "python",

@@ -53,6 +53,9 @@ DEFAULT_MEMORY_MB = 4096
 HOME = "/home/student"
 WORK = "/home/student/work"
 RUN = "/run/kernel"
+CHANNEL_MOUNT = "/run/judge"  # the grading channel's folder (student agent <-> judge), when grading
+CHANNEL_VAR = "DVA_GRADE_CHANNEL"
+ROLES = {"student": "course_utils.grade.student_kernel", "judge": "course_utils.grade.judge_kernel"}
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_ENTRIES = ("passwd", "group", "hosts", "nsswitch.conf", "localtime", "timezone", "ld.so.cache", "ld.so.conf",
                "ld.so.conf.d", "fonts", "ssl", "ca-certificates", "mime.types", "alternatives", "os-release")
@@ -125,8 +128,9 @@ def stage_workdir(source: str, dest: str) -> None:
     shutil.copytree(source, dest, symlinks=True, ignore=_ignore_notebooks, dirs_exist_ok=True)
 
 
-def bwrap_argv(bwrap: str, private: str, command: list[str], env: dict[str, str], info_fd: int | None = None) -> list[str]:
-    """The bwrap command line (``private`` holds ``work/`` and ``run/``)."""
+def bwrap_argv(bwrap: str, private: str, command: list[str], env: dict[str, str], info_fd: int | None = None,
+               channel: str | None = None) -> list[str]:
+    """The bwrap command line (``private`` holds ``work/`` and ``run/``; ``channel``: the judge's folder)."""
     argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000", "--hostname", "grading-sandbox",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     for folder in SYSTEM_DIRS:
@@ -145,6 +149,8 @@ def bwrap_argv(bwrap: str, private: str, command: list[str], env: dict[str, str]
     argv += ["--dir", HOME,
              "--bind", os.path.join(private, "work"), WORK, "--bind", os.path.join(private, "run"), RUN,
              "--chdir", WORK, "--clearenv"]
+    if channel:
+        argv[-3:-3] = ["--bind", channel, CHANNEL_MOUNT]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     if info_fd is not None:
@@ -209,7 +215,7 @@ def _relay(path: str, done: asyncio.Event):
 
 # --------------------------------------------------------------------------- main
 async def _run(conn: dict, command: list[str], max_seconds: float, private: str, sandboxed: bool, env: dict[str, str],
-               cwd: str) -> int:
+               cwd: str, judge_channel: str | None = None) -> int:
     done = asyncio.Event()
     servers = []
     if sandboxed:
@@ -223,7 +229,7 @@ async def _run(conn: dict, command: list[str], max_seconds: float, private: str,
         pass_fds = (info_w,)
         bwrap = find_bwrap()
         assert bwrap
-        command = bwrap_argv(bwrap, private, command, env, info_fd=info_w)
+        command = bwrap_argv(bwrap, private, command, env, info_fd=info_w, channel=judge_channel)
 
     memory_mb = int(os.environ.get(MEMORY_VAR, DEFAULT_MEMORY_MB))
 
@@ -290,6 +296,8 @@ def _signal(pid: int, sig: int) -> None:
 def _parse(argv: list[str] | None) -> tuple[argparse.Namespace, list[str]]:
     parser = argparse.ArgumentParser(prog="python -m course_utils.grade.launcher", description=__doc__.split("\n")[0])
     parser.add_argument("-f", dest="connection_file", required=True, help="kernel connection file (from Jupyter)")
+    parser.add_argument("--role", choices=sorted(ROLES), default="student",
+                        help="student: the submission's kernel; judge: the kernel that runs the test cells")
     parser.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
                         help=f"bound on the kernel's whole life (env {NOTEBOOK_TIMEOUT_VAR} overrides)")
     return parser.parse_known_args(argv)
@@ -304,6 +312,10 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"unsupported transport {conn.get('transport')!r}: the sandbox relays TCP channels only")
         return EXIT_SANDBOX_UNAVAILABLE
     cwd = os.getcwd()
+    channel = os.environ.get(CHANNEL_VAR) or None
+    if channel and not os.path.isdir(channel):
+        _say(f"{CHANNEL_VAR}={channel} is not a folder")
+        return EXIT_SANDBOX_UNAVAILABLE
     bwrap = find_bwrap()
     allow = os.environ.get(ALLOW_UNSANDBOXED_VAR) == "1"
     try:
@@ -333,12 +345,13 @@ def main(argv: list[str] | None = None) -> int:
             inner_file = os.path.join(private, "run", "kernel.json")
             with open(inner_file, "w", encoding="utf-8") as fh:
                 json.dump(inner, fh)
-            command = [sys.executable, "-m", "ipykernel_launcher", "-f", f"{RUN}/kernel.json", *kernel_args]
-            env = sandbox_env()
+            # -I: the working folder (the submission) is never on sys.path, so nothing there shadows a module
+            command = [sys.executable, "-I", "-m", ROLES[args.role], "-f", f"{RUN}/kernel.json", *kernel_args]
+            env = sandbox_env({CHANNEL_VAR: CHANNEL_MOUNT} if channel else None)
         else:
-            command = [sys.executable, "-m", "ipykernel_launcher", "-f", args.connection_file, *kernel_args]
-            env = sandbox_env({"HOME": private, "DVA_GRADE_SANDBOX": "none"})
-        return asyncio.run(_run(conn, command, max_seconds, private, bwrap is not None, env, work))
+            command = [sys.executable, "-I", "-m", ROLES[args.role], "-f", args.connection_file, *kernel_args]
+            env = sandbox_env({"HOME": private, "DVA_GRADE_SANDBOX": "none", **({CHANNEL_VAR: channel} if channel else {})})
+        return asyncio.run(_run(conn, command, max_seconds, private, bwrap is not None, env, work, channel))
     finally:
         shutil.rmtree(private, ignore_errors=True)
 

@@ -33,7 +33,8 @@ __all__ = [
     "lambda_backend", "sqs_backend", "sqs_backend_of", "apigateway_backend", "apigatewayv2_backend",
     "default_account_id", "iam_backend", "policy_document", "cognito_backend", "dynamodb_backend",
     "responses_mock", "unix_time", "JsonRESTError", "sigv4_signature", "recording_botocore_sleeps",
-    "canned_response", "botocore_data_loader", "release_visible_pending", "return_to_queue",
+    "canned_response", "botocore_data_loader", "release_visible_pending", "return_to_queue", "answer_request",
+    "add_send_handler", "forwarded_response",
 ]
 
 #: Every internal the course touches: replaced or wrapped, called, read.
@@ -430,6 +431,44 @@ def canned_response(url: str, status: int, headers: dict[str, str], body: bytes)
     from moto.core.botocore_stubber import MockRawResponse
 
     return AWSResponse(url, status, headers, MockRawResponse(body))
+
+
+def answer_request(method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """Answer a raw AWS HTTP request with the running sandbox, as moto answers this process's clients.
+
+    ``None`` when no mock is running or moto does not serve the URL (nothing is ever sent).
+    """
+    from botocore.awsrequest import AWSPreparedRequest
+    from botocore.compat import HTTPHeaders
+    from moto.core.models import botocore_stubber
+
+    request_headers = HTTPHeaders()
+    for key, value in headers:
+        request_headers[key] = value
+    request = AWSPreparedRequest(method=method, url=url, headers=request_headers, body=body, stream_output=False)
+    response = botocore_stubber("before-send", request)
+    if response is None:
+        return None
+    return int(response.status_code), [(str(k), str(v)) for k, v in response.headers.items()], bytes(response.content)
+
+
+def add_send_handler(handler: Callable[..., Any]) -> None:
+    """Put a botocore ``before-send`` handler first in line for every session created from now on."""
+    import botocore.handlers
+
+    if ("before-send", handler) not in botocore.handlers.BUILTIN_HANDLERS:
+        botocore.handlers.BUILTIN_HANDLERS.insert(0, ("before-send", handler))
+
+
+def forwarded_response(url: str, status: int, headers: list[tuple[str, str]], body: bytes) -> Any:
+    """The botocore HTTP response for an answer that came from another process (grading judge)."""
+    from botocore.awsrequest import HeadersDict
+
+    response = canned_response(url, status, {}, body)
+    response.headers = HeadersDict()
+    for key, value in headers:
+        response.headers[str(key)] = str(value)
+    return response
 
 
 def release_visible_pending(queue: Any) -> None:
