@@ -4,10 +4,15 @@ AWS: everything a Python handler writes to stdout/stderr, and every record the r
 emits through the runtime's handler, goes to the function's CloudWatch log stream, formatted
 ``[LEVEL]\\t<ISO time>Z\\t<request id>\\t<message>`` for ``logging``.
 
-Simulated: while at least one invocation runs, ``sys.stdout``/``sys.stderr`` are replaced by a
-router that sends writes made *by a handler's worker thread* to that invocation's buffer and
-everything else to the original stream; a ``logging.Handler`` on the root logger does the same
-for log records. The original streams come back when the last invocation ends.
+Simulated: from the first invocation on, ``sys.stdout``/``sys.stderr`` are a router that sends
+writes made *by a handler's worker thread* to that invocation's buffer and everything else to the
+stream it wraps; while at least one invocation runs, a ``logging.Handler`` on the root logger
+does the same for log records.
+
+The router is never taken out again, and every router made stays referenced: CPython's
+``print()`` holds only a *borrowed* reference to ``sys.stdout`` while it writes, so putting the
+original stream back from one thread (an asynchronous invocation ending) while another thread is
+in ``print()`` freed the router under it: the kernel died with a segmentation fault.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ class LogBuffer:
 _lock = threading.RLock()
 _buffers: dict[int, LogBuffer] = {}  # thread ident -> buffer
 _depth = 0
-_saved: tuple[TextIO, TextIO] | None = None
+_routers: list["_Router"] = []  # every router ever installed: never freed while print() may hold one
 
 
 class _Router:
@@ -89,23 +94,24 @@ class capturing:
     """Context manager active in the *caller* thread around an invocation (re-entrant)."""
 
     def __enter__(self) -> "capturing":
-        global _depth, _saved
+        global _depth
         with _lock:
+            for name in ("stdout", "stderr"):
+                stream = getattr(sys, name)
+                if not isinstance(stream, _Router):  # first use, or someone replaced the stream since
+                    router = _Router(stream)
+                    _routers.append(router)
+                    setattr(sys, name, router)  # the wrapped stream stays referenced by the router
             if _depth == 0:
-                _saved = (sys.stdout, sys.stderr)
-                sys.stdout = _Router(sys.stdout)  # type: ignore[assignment]
-                sys.stderr = _Router(sys.stderr)  # type: ignore[assignment]
                 logging.getLogger().addHandler(_log_handler)
             _depth += 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _depth, _saved
+        global _depth
         with _lock:
             _depth -= 1
-            if _depth == 0 and _saved is not None:
-                sys.stdout, sys.stderr = _saved
-                _saved = None
+            if _depth == 0:
                 logging.getLogger().removeHandler(_log_handler)
 
 
