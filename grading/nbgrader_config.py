@@ -47,9 +47,13 @@ c.Autograde.autograde_preprocessors = [
 
 # --- tampering: restore from the gradebook ------------------------------------------------------
 c.OverwriteCells.add_missing_cells = True
+# --- staging: links, special files and unreadable timestamps never reach autograded/ (course_utils/grade/staging.py)
+c.Autograde.pre_convert_hook = "course_utils.grade.staging.quarantine_unsafe_entries"
 c.Autograde.sanitize_preprocessors = [
+    "course_utils.grade.staging.RefuseUnsafeEntries",  # first: nbgrader swallows the hook's exceptions
     "nbgrader.preprocessors.ClearOutput",
-    "nbgrader.preprocessors.DeduplicateIds",
+    "course_utils.grade.sanitize.DeduplicateGradeCells",  # replaces nbgrader's DeduplicateIds
+    "course_utils.grade.sanitize.RestoreCellMetadata",  # nbgrader cell metadata from the gradebook only
     "nbgrader.preprocessors.OverwriteKernelspec",
     "course_utils.grade.preprocessors.OverwriteCellsScoreMissing",  # OverwriteCells; restored cells score 0
     "nbgrader.preprocessors.CheckCellMetadata",

@@ -43,13 +43,28 @@ def test_four_masters_each_with_at_least_four_graded_tasks():
 
 
 def test_config_makes_plain_nbgrader_safe():
-    text = (GRADING / "nbgrader_config.py").read_text()
-    for setting in (f'c.Execute.kernel_name = "{KERNEL_NAME}"', 'c.CourseDirectory.course_id = "dva-course"',
-                    "c.Execute.timeout", "add_missing_cells = True",
-                    "OverwriteCellsScoreMissing", "ClearHiddenTestsAndTracebacks", "?timeout="):
-        assert setting in text
+    import importlib
+
+    from traitlets.config import PyFileConfigLoader
+
+    cfg = PyFileConfigLoader("nbgrader_config.py", path=str(GRADING)).load_config()
+    assert cfg.Execute.kernel_name == KERNEL_NAME and cfg.CourseDirectory.course_id == "dva-course"
+    assert "?timeout=" in cfg.CourseDirectory.db_url and cfg.OverwriteCells.add_missing_cells is True
+    # tests are judged in their own kernel: nbgrader's Execute (one kernel for everything) is not used
+    execute = cfg.Autograde.autograde_preprocessors
+    assert execute[0] == "course_utils.grade.execute.JudgedExecute" and "nbgrader.preprocessors.Execute" not in execute
+    assert cfg.JudgedExecute.timeout == cfg.Execute.timeout
+    # links and special files are moved out before nbgrader copies anything; checked again first thing
+    assert cfg.Autograde.pre_convert_hook == "course_utils.grade.staging.quarantine_unsafe_entries"
+    assert cfg.Autograde.sanitize_preprocessors[0] == "course_utils.grade.staging.RefuseUnsafeEntries"
+    assert "nbgrader.preprocessors.DeduplicateIds" not in cfg.Autograde.sanitize_preprocessors
+    assert "course_utils.grade.preprocessors.ClearHiddenTestsAndTracebacks" in cfg.GenerateFeedback.preprocessors
+    for dotted in [*execute, *cfg.Autograde.sanitize_preprocessors, *cfg.GenerateFeedback.preprocessors,
+                   cfg.Autograde.pre_convert_hook]:
+        module, _, name = dotted.rpartition(".")
+        assert getattr(importlib.import_module(module), name), dotted
     ignored = (GRADING / ".gitignore").read_text()
-    for folder in ("release/", "submitted/", "autograded/", "feedback/", "gradebook.db", "exchange/"):
+    for folder in ("release/", "submitted/", "autograded/", "feedback/", "gradebook.db", "exchange/", "quarantine/", "logs/"):
         assert folder in ignored
 
 
