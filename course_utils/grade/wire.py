@@ -129,8 +129,12 @@ class Encoder:
             return self.exception(value)
         if t is types.ModuleType:
             return {"$module": value.__name__}
-        # Subclasses of built-in data (a dict whose __eq__ lies, a str subclass...) and every other
-        # object cross by reference: the receiver never runs the sender's __eq__.
+        # A subclass of built-in data (a namedtuple, an OrderedDict, a dict whose __eq__ lies) crosses
+        # as its base type's content, read with the base type's own methods: the receiver compares
+        # plain values and never runs the sender's __eq__, __iter__ or __str__.
+        base = _builtin_content(value)
+        if base is not _NOT_DATA:
+            return self.encode(base, depth)
         return self.ref(value)
 
     def exception(self, exc: BaseException) -> dict[str, Any]:
@@ -187,6 +191,32 @@ class Encoder:
                 return self.exported[n]
             return self._proxy(n, data)
         raise ChannelError(f"unexpected channel value {str(data)[:80]}")
+
+
+_NOT_DATA = object()
+
+
+def _builtin_content(value: Any) -> Any:
+    """The plain built-in value inside an instance of a subclass of a built-in type."""
+    if isinstance(value, bool):
+        return bool(int.__int__(value))
+    if isinstance(value, int):
+        return int.__int__(value)
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, str):
+        return str.__str__(value)
+    if isinstance(value, bytes):
+        return bytes.__getitem__(value, slice(None))
+    if isinstance(value, tuple):
+        return tuple(tuple.__iter__(value))
+    if isinstance(value, list):
+        return list(list.__iter__(value))
+    if isinstance(value, dict):
+        return dict(dict.items(value))
+    if isinstance(value, (set, frozenset)):
+        return set(frozenset.__iter__(value)) if isinstance(value, frozenset) else set(set.__iter__(value))
+    return _NOT_DATA
 
 
 def _hashable(value: Any) -> Any:
