@@ -174,7 +174,6 @@ DRIVER_IMPORTS = ("boto3", "botocore", "moto", "requests", "course_utils.runtime
 #: Simulators that drive the sandbox only through the boto3 objects they are given, so they import
 #: none of DRIVER_IMPORTS, with the reason. A test below fails when an entry is no longer needed.
 INJECTED_DRIVERS = {
-    "course_utils.sim.buildspec": "runs a build's commands with bash; reads SSM and Secrets Manager with the clients given",
     "course_utils.sim.cache": "reads and writes the DynamoDB table (a boto3 Table) it is given",
 }
 

@@ -20,7 +20,6 @@ import io
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import uuid
 import zipfile
@@ -28,6 +27,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any, Callable
+
+from .scratch import scratch_dir
 
 __all__ = ["ExecutionEnvironment", "EnvironmentPool", "fingerprint", "cleanup_dirs"]
 
@@ -42,7 +43,7 @@ def _unpack(code: bytes, prefix: str) -> str:
         folder = _unpacked.get(digest)
         if folder and os.path.isdir(folder):
             return folder
-        folder = tempfile.mkdtemp(prefix=prefix)
+        folder = scratch_dir(prefix)
         if code:
             with zipfile.ZipFile(io.BytesIO(code)) as zf:
                 zf.extractall(folder)

@@ -7,9 +7,10 @@ import os
 import re
 import shlex
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from ..runtime.scratch import scratch_dir
 
 from ..rules import buildspec as _engine
 from ..rules.buildspec import *  # noqa: F401,F403 (re-export for the notebooks)
@@ -137,7 +138,7 @@ def run_local(
     ``parameter-store`` and ``secrets-manager`` variables (placeholders without them).
     """
     data = check(spec)
-    folder = Path(workdir) if workdir is not None else Path(tempfile.mkdtemp(prefix="codebuild-"))
+    folder = Path(workdir) if workdir is not None else Path(scratch_dir("codebuild-"))
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in (files or {}).items():
         target = folder / name
