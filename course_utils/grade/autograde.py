@@ -223,7 +223,13 @@ def generate_feedback(root: Path, assignment: str) -> dict:
 
 
 def remove_stale_feedback(root: Path, assignment: str) -> None:
-    """Feedback of a student whose autograde failed this time would be stale: remove it."""
+    """No feedback for a student who was not (fully) graded this time: autograde failed, or the
+    grader recorded a failure (a dead kernel, the grader's own error). It is graded by hand first."""
+    from . import verdict
+
     for student_dir in (Path(root) / "feedback").glob("*"):
-        if (student_dir / assignment).is_dir() and not (Path(root) / "autograded" / student_dir.name / assignment).is_dir():
+        if not (student_dir / assignment).is_dir():
+            continue
+        failed = any(verdict.KINDS.get(e.kind) == "failed" for e in verdict.read(root, assignment, student_dir.name))
+        if failed or not (Path(root) / "autograded" / student_dir.name / assignment).is_dir():
             shutil.rmtree(student_dir / assignment)

@@ -28,6 +28,7 @@ import shutil
 import symtable
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,7 @@ from .preprocessors import RESTORED_MARK
 __all__ = ["JudgedExecute", "CellPlan", "plan_cells", "free_names", "JUDGE_KERNEL_NAME"]
 
 JUDGE_KERNEL_NAME = "dva-course-judge"
+JUDGE_EXTRA_SECONDS = 120  # the judge's life bound: the student's notebook bound plus this
 STUDENT, TRUSTED, TEST = "student", "trusted", "test"
 
 
@@ -120,6 +122,18 @@ def _judge_spec_manager(max_seconds: float):
     return JudgeSpecs()
 
 
+def _notebook_bound(km: Any) -> float:
+    """The launcher's bound on the student kernel's life: its environment variable, else the kernelspec's."""
+    from .launcher import DEFAULT_MAX_SECONDS, NOTEBOOK_TIMEOUT_VAR
+
+    if os.environ.get(NOTEBOOK_TIMEOUT_VAR):
+        return float(os.environ[NOTEBOOK_TIMEOUT_VAR])
+    argv = list(getattr(km.kernel_spec, "argv", []) or [])
+    if "--max-seconds" in argv[:-1]:
+        return float(argv[argv.index("--max-seconds") + 1])
+    return float(DEFAULT_MAX_SECONDS)
+
+
 def _note(text: str) -> NotebookNode:
     return from_dict({"output_type": "stream", "name": "stdout", "text": f"[grader] {text}\n"})
 
@@ -130,6 +144,8 @@ def _error(ename: str, evalue: str) -> NotebookNode:
 
 @dataclass
 class _State:
+    student_started: float = 0.0
+    notebook_bound: float = 0.0
     student_alive: bool = True
     judge_alive: bool = True
     stopped_at: str = ""
@@ -143,7 +159,6 @@ class JudgedExecute(NbGraderPreprocessor):
     interrupt_grace = Float(5.0, help="Seconds an interrupted cell has to stop before its kernel is stopped.").tag(config=True)
     startup_timeout = Integer(120, help="Seconds each kernel has to start.").tag(config=True)
     student_kernel_name = Unicode("dva-course-sandbox", help="The kernelspec of the student's kernel.").tag(config=True)
-    max_seconds = Float(900.0, help="Bound on each kernel's whole life (the launcher kills it past it).").tag(config=True)
 
     # ------------------------------------------------------------------ nbgrader entry point
     def preprocess(self, nb: NotebookNode, resources: dict) -> tuple[NotebookNode, dict]:
@@ -190,12 +205,20 @@ class JudgedExecute(NbGraderPreprocessor):
         env = dict(os.environ, DVA_GRADE_CHANNEL=channel)
         judge_nb = copy.deepcopy(nb)
         student_km = AsyncKernelManager(kernel_name=self.student_kernel_name)
-        judge_km = AsyncKernelManager(kernel_name=JUDGE_KERNEL_NAME, kernel_spec_manager=_judge_spec_manager(self.max_seconds))
+        # The judge outlives the student's bound (its tests then fail at once): when the student's
+        # notebook runs out of time, that is what the status says, not a grader error.
+        from .launcher import NOTEBOOK_TIMEOUT_VAR
+
+        judge_bound = _notebook_bound(student_km) + JUDGE_EXTRA_SECONDS
+        judge_env = {k: v for k, v in env.items() if k != NOTEBOOK_TIMEOUT_VAR}
+        judge_km = AsyncKernelManager(kernel_name=JUDGE_KERNEL_NAME, kernel_spec_manager=_judge_spec_manager(judge_bound))
         student = self._client(nb, student_km, path)
         judge = self._client(judge_nb, judge_km, judge_home)
         try:
             async with student.async_setup_kernel(env=env):
-                async with judge.async_setup_kernel(env=env):
+                state.student_started = time.monotonic()
+                state.notebook_bound = _notebook_bound(student_km)
+                async with judge.async_setup_kernel(env=judge_env):
                     for index, plan in enumerate(plans):
                         if plan is not None:
                             await self._cell(nb, judge_nb, index, plan, student, judge, state)
@@ -234,8 +257,7 @@ class JudgedExecute(NbGraderPreprocessor):
                     await self._guarded(judge.async_execute_cell(jcell, index), student, where, state, student_side=False,
                                         judge=judge)
             if state.student_alive and not await self._alive(student):
-                state.events.append(("student_kernel_died", where,
-                                     "the student's kernel died during this test (os._exit, a crash or the memory limit)"))
+                state.events.append(self._death(state, where, " during this test"))
                 state.student_alive = False
                 state.stopped_at = where
             errors = [o for o in jcell.get("outputs", []) if o.get("output_type") == "error"]
@@ -292,8 +314,7 @@ class JudgedExecute(NbGraderPreprocessor):
         except DeadKernelError:
             if student_side:
                 if state.student_alive:
-                    state.events.append(("student_kernel_died", where,
-                                         "the student's kernel died (os._exit, a crash or the memory limit)"))
+                    state.events.append(self._death(state, where))
                 state.student_alive = False
                 state.stopped_at = state.stopped_at or where
             else:
@@ -301,6 +322,15 @@ class JudgedExecute(NbGraderPreprocessor):
                 state.events.append(("judge_error", where, "the grader's judge kernel died"))
         except Exception as exc:  # noqa: BLE001 - the grader's own failure, recorded not raised
             state.events.append(("judge_error", where, f"{type(exc).__name__}: {str(exc)[:300]}"))
+
+    @staticmethod
+    def _death(state: _State, where: str, when: str = "") -> tuple[str, str, str]:
+        """Why the student's kernel is gone: the launcher's total bound (by the grader's clock) or a death."""
+        elapsed = time.monotonic() - state.student_started
+        if state.notebook_bound and elapsed >= state.notebook_bound - 1:
+            return ("student_kernel_killed", where, f"the notebook passed its total time bound ({state.notebook_bound:g} s, "
+                                                    "after every cell's own timeout): the sandbox was killed (time limit)")
+        return ("student_kernel_died", where, f"the student's kernel died{when} (os._exit, a crash or the memory limit)")
 
     @staticmethod
     async def _alive(client: Any) -> bool:
