@@ -34,16 +34,9 @@ class JudgeError(Exception):
 
 
 def _exception(info: dict[str, Any]) -> BaseException:
-    import builtins
+    from .wire import rebuild_builtin
 
-    name, message = str(info.get("$exc", "Exception")), str(info.get("message", ""))
-    cls = getattr(builtins, name, None)
-    if info.get("module") == "builtins" and isinstance(cls, type) and issubclass(cls, Exception):
-        try:
-            return cls(message)
-        except Exception:
-            pass
-    return JudgeError(f"{name}: {message}")
+    return rebuild_builtin(info) or JudgeError(f"{info.get('$exc', 'Exception')}: {info.get('message', '')}")
 
 
 class _Agent:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .files import atomic_write_bytes
 from .status import classify
 
 __all__ = ["GradeRow", "gradebook_scores", "export_rows", "write_csv", "summary", "grade_distribution", "atomic_write_bytes", "CSV_FIELDS"]
@@ -32,23 +31,6 @@ class GradeRow:
     needs_manual_grading: bool
     reason: str
     timestamp: str
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _submitted_students(root: Path, assignment: str) -> list[str]:

@@ -52,7 +52,7 @@ class StudentKernelStopped(BaseException):
 
 
 def _exception(info: dict[str, Any]) -> BaseException:
-    import builtins
+    from .wire import rebuild_builtin
 
     name, message = str(info.get("$exc", "Exception")), str(info.get("message", ""))
     if info.get("base"):
@@ -65,13 +65,7 @@ def _exception(info: dict[str, Any]) -> BaseException:
         response = _peer.encoder.decode(detail.get("response"))
         if isinstance(response, dict):
             return ClientError(response, str(detail.get("operation", "")))
-    cls = getattr(builtins, name, None)
-    if info.get("module") == "builtins" and isinstance(cls, type) and issubclass(cls, Exception):
-        try:
-            return cls(message)
-        except Exception:
-            pass
-    return StudentError(f"{name}: {message}")
+    return rebuild_builtin(info) or StudentError(f"{name}: {message}")
 
 
 def peer() -> Peer:

@@ -35,7 +35,6 @@ import shutil
 import signal
 import sys
 import tempfile
-from pathlib import Path
 
 __all__ = ["main", "bwrap_argv", "sandbox_env", "stage_workdir", "SandboxUnavailable", "find_bwrap",
            "DEFAULT_MAX_SECONDS", "EXIT_SANDBOX_UNAVAILABLE", "EXIT_TIME_LIMIT"]

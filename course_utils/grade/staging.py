@@ -34,7 +34,6 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from . import verdict
+from .files import atomic_write_text as _atomic_write_text
 
 __all__ = ["MANIFEST", "UnsafeSubmissionError", "RefuseUnsafeEntries", "quarantine_unsafe_entries", "stage_submission",
            "unsafe_entries", "check_timestamp", "quarantine_dir", "manifest_path", "read_manifest", "describe_entry",
@@ -86,21 +86,6 @@ def _short(text: str, limit: int) -> str:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def _real_dir(path: Path) -> bool:

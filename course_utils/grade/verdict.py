@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from .files import atomic_write_text
 
 __all__ = ["VERSION", "KINDS", "Event", "verdict_path", "record", "read", "clear", "describe"]
 
@@ -86,18 +87,7 @@ def verdict_path(root: Path | str, assignment: str, student: str) -> Path:
 
 def _write(path: Path, events: list[Event]) -> None:
     data = json.dumps({"version": VERSION, "events": [asdict(e) for e in events]}, indent=1, ensure_ascii=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(data + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_text(path, data + "\n")
 
 
 def _parse(text: str) -> list[Event] | None:

@@ -26,7 +26,7 @@ import struct
 import types
 from typing import Any, Callable
 
-__all__ = ["MAX_MESSAGE", "MAX_DEPTH", "ChannelClosed", "ChannelError", "send", "recv", "Encoder"]
+__all__ = ["MAX_MESSAGE", "MAX_DEPTH", "ChannelClosed", "ChannelError", "send", "recv", "Encoder", "rebuild_builtin"]
 
 MAX_MESSAGE = 64 * 1024 * 1024  # bytes: one value the judge will read (a student's answer)
 MAX_DEPTH = 64  # nesting of lists/dicts in one value
@@ -217,6 +217,19 @@ def _builtin_content(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return set(frozenset.__iter__(value)) if isinstance(value, frozenset) else set(set.__iter__(value))
     return _NOT_DATA
+
+
+def rebuild_builtin(info: dict[str, Any]) -> BaseException | None:
+    """The built-in exception (``ValueError``...) an ``{"$exc": ...}`` names, or ``None``."""
+    import builtins
+
+    cls = getattr(builtins, str(info.get("$exc", "")), None)
+    if info.get("module") == "builtins" and isinstance(cls, type) and issubclass(cls, Exception):
+        try:
+            return cls(str(info.get("message", "")))
+        except Exception:
+            return None
+    return None
 
 
 def _hashable(value: Any) -> Any:
