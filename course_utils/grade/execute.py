@@ -204,14 +204,18 @@ class JudgedExecute(NbGraderPreprocessor):
         judge_home = tempfile.mkdtemp(prefix="dva-judge-")
         env = dict(os.environ, DVA_GRADE_CHANNEL=channel)
         judge_nb = copy.deepcopy(nb)
-        student_km = AsyncKernelManager(kernel_name=self.student_kernel_name)
+        # ipc: the channels are Unix sockets, so two kernels started at once never get the same TCP port
+        sockets = self._sockets = tempfile.mkdtemp(prefix="dva-ipc-")  # absolute: the launcher runs in another folder
+        student_km = AsyncKernelManager(kernel_name=self.student_kernel_name, transport="ipc",
+                                        ip=os.path.join(sockets, "student"))
         # The judge outlives the student's bound (its tests then fail at once): when the student's
         # notebook runs out of time, that is what the status says, not a grader error.
         from .launcher import NOTEBOOK_TIMEOUT_VAR
 
         judge_bound = _notebook_bound(student_km) + JUDGE_EXTRA_SECONDS
         judge_env = {k: v for k, v in env.items() if k != NOTEBOOK_TIMEOUT_VAR}
-        judge_km = AsyncKernelManager(kernel_name=JUDGE_KERNEL_NAME, kernel_spec_manager=_judge_spec_manager(judge_bound))
+        judge_km = AsyncKernelManager(kernel_name=JUDGE_KERNEL_NAME, kernel_spec_manager=_judge_spec_manager(judge_bound),
+                                      transport="ipc", ip=os.path.join(sockets, "judge"))
         student = self._client(nb, student_km, path)
         judge = self._client(judge_nb, judge_km, judge_home)
         try:
@@ -226,8 +230,8 @@ class JudgedExecute(NbGraderPreprocessor):
             for km in (judge_km, student_km):  # the clients do not own these managers: stop the kernels here
                 if km.has_kernel:
                     await self._quietly(km.shutdown_kernel(now=True))
-            shutil.rmtree(channel, ignore_errors=True)
-            shutil.rmtree(judge_home, ignore_errors=True)
+            for folder in (channel, judge_home, sockets):
+                shutil.rmtree(folder, ignore_errors=True)
 
     async def _cell(self, nb: NotebookNode, judge_nb: NotebookNode, index: int, plan: CellPlan, student: Any, judge: Any,
                     state: _State) -> None:

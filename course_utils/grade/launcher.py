@@ -16,7 +16,7 @@ Jupyter (nbgrader, nbclient) sees an ordinary kernel; this process
    instructor's shell;
 4. forwards the five kernel channels: the kernel listens on Unix sockets in a private folder
    (the network namespace has no route out, not even to the host's loopback) and this process
-   relays the TCP ports named in the connection file to them;
+   relays the channels named in the connection file (TCP ports, or Unix sockets for the "ipc" transport) to them;
 5. bounds the whole kernel's life (``--max-seconds``, or ``DVA_GRADE_NOTEBOOK_TIMEOUT``): past
    it the sandbox is killed, whatever the code does with signals, and the notebook fails.
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import json
 import os
 import shutil
@@ -212,6 +213,18 @@ def _relay(path: str, done: asyncio.Event):
     return handle
 
 
+async def _tcp_server(handle, host: str, port: int, wait: float = 10.0):
+    """Listen on a port the connection file names; another process's port probe may hold it a moment."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        try:
+            return await asyncio.start_server(handle, host, port)
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+
+
 # --------------------------------------------------------------------------- main
 async def _run(conn: dict, command: list[str], max_seconds: float, private: str, sandboxed: bool, env: dict[str, str],
                cwd: str, judge_channel: str | None = None) -> int:
@@ -220,7 +233,10 @@ async def _run(conn: dict, command: list[str], max_seconds: float, private: str,
     if sandboxed:
         for channel in CHANNELS:
             path = os.path.join(private, "run", f"k-{conn[channel]}")
-            servers.append(await asyncio.start_server(_relay(path, done), conn.get("ip", "127.0.0.1"), conn[channel]))
+            if conn.get("transport", "tcp") == "ipc":  # Jupyter's side is a Unix socket too: no port to collide on
+                servers.append(await asyncio.start_unix_server(_relay(path, done), path=f"{conn['ip']}-{conn[channel]}"))
+            else:
+                servers.append(await _tcp_server(_relay(path, done), conn.get("ip", "127.0.0.1"), conn[channel]))
     info_r = info_w = None
     pass_fds: tuple[int, ...] = ()
     if sandboxed:
@@ -307,8 +323,8 @@ def main(argv: list[str] | None = None) -> int:
     max_seconds = float(os.environ.get(NOTEBOOK_TIMEOUT_VAR) or args.max_seconds)
     with open(args.connection_file, encoding="utf-8") as fh:
         conn = json.load(fh)
-    if conn.get("transport", "tcp") != "tcp":
-        _say(f"unsupported transport {conn.get('transport')!r}: the sandbox relays TCP channels only")
+    if conn.get("transport", "tcp") not in ("tcp", "ipc"):
+        _say(f"unsupported transport {conn.get('transport')!r}: the sandbox relays TCP and IPC channels only")
         return EXIT_SANDBOX_UNAVAILABLE
     cwd = os.getcwd()
     channel = os.environ.get(CHANNEL_VAR) or None
