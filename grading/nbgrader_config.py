@@ -41,6 +41,7 @@ c.Autograde.autograde_preprocessors = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",  # after the scores: no live HTML/JS from a student in autograded/ (formgrader)
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
@@ -59,9 +60,12 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# --- feedback: no hidden test, no traceback quoting one -----------------------------------------
+# --- feedback: no hidden test, no traceback quoting one, no live HTML from the student ---------------
+c.HTMLExporter.sanitize_html = True
+c.SanitizeHTML.enabled = True  # nbconvert preprocessors are off unless enabled
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "course_utils.grade.preprocessors.ClearHiddenTestsAndTracebacks",
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",  # a student's <script>, onerror=... in cells or outputs: escaped (bleach)
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
