@@ -41,8 +41,10 @@ c.Autograde.autograde_preprocessors = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
-    "nbconvert.preprocessors.sanitize.SanitizeHTML",  # after the scores: no live HTML/JS from a student in autograded/ (formgrader)
     "nbgrader.preprocessors.AssignLatePenalties",
+    # after the scores: no live HTML/JS from a student in autograded/ (formgrader renders it unsanitized)
+    "course_utils.grade.outputs.SafeOutputs",
+    "nbconvert.preprocessors.sanitize.SanitizeHTML",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
@@ -66,6 +68,7 @@ c.SanitizeHTML.enabled = True  # nbconvert preprocessors are off unless enabled
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "course_utils.grade.preprocessors.ClearHiddenTestsAndTracebacks",
+    "course_utils.grade.outputs.FeedbackOutputs",  # test cells keep only their errors; no active content
     "nbconvert.preprocessors.sanitize.SanitizeHTML",  # a student's <script>, onerror=... in cells or outputs: escaped (bleach)
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -224,12 +224,15 @@ def generate_feedback(root: Path, assignment: str) -> dict:
 
 def remove_stale_feedback(root: Path, assignment: str) -> None:
     """No feedback for a student who was not (fully) graded this time: autograde failed, or the
-    grader recorded a failure (a dead kernel, the grader's own error). It is graded by hand first."""
+    grader recorded a failure (a dead kernel, the grader's own error) or stopped the student's
+    kernel. It is graded by hand first."""
     from . import verdict
 
     for student_dir in (Path(root) / "feedback").glob("*"):
         if not (student_dir / assignment).is_dir():
             continue
-        failed = any(verdict.KINDS.get(e.kind) == "failed" for e in verdict.read(root, assignment, student_dir.name))
+        # failed, or its kernel stopped (later cells never ran): graded by hand first
+        failed = any(verdict.KINDS.get(e.kind) == "failed" or e.kind == "student_kernel_killed"
+                     for e in verdict.read(root, assignment, student_dir.name))
         if failed or not (Path(root) / "autograded" / student_dir.name / assignment).is_dir():
             shutil.rmtree(student_dir / assignment)

@@ -193,7 +193,7 @@ class JudgedExecute(NbGraderPreprocessor):
             from .outputs import CappedNotebookClient as Client
         except ImportError:  # pragma: no cover - outputs.py not there yet
             Client = NotebookClient
-        return Client(nb, km=km, timeout=None, allow_errors=True, startup_timeout=self.startup_timeout,
+        return Client(nb, km=km, parent=self, timeout=None, allow_errors=True, startup_timeout=self.startup_timeout,
                       kernel_name=km.kernel_name, resources={"metadata": {"path": path}}, record_timing=False)
 
     async def _run(self, nb: NotebookNode, plans: list[CellPlan | None], resources: dict, state: _State) -> None:
@@ -245,6 +245,9 @@ class JudgedExecute(NbGraderPreprocessor):
                 cell.outputs = [_note(f"not run: the student's kernel was stopped at {state.stopped_at}")]
             else:
                 await self._guarded(student.async_execute_cell(cell, index), student, where, state, student_side=True)
+                dropped = getattr(student, "truncated", {}).get(index)
+                if dropped:
+                    state.events.append(("output_truncated", where, f"its output was cut at the size cap ({dropped:,} bytes dropped)"))
         if plan.role in (TRUSTED, TEST):
             jcell = judge_nb.cells[index]
             jcell.source = plan.source

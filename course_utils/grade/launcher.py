@@ -37,6 +37,8 @@ import signal
 import sys
 import tempfile
 
+from course_utils.grade import limits as L
+
 __all__ = ["main", "bwrap_argv", "sandbox_env", "stage_workdir", "SandboxUnavailable", "find_bwrap",
            "DEFAULT_MAX_SECONDS", "EXIT_SANDBOX_UNAVAILABLE", "EXIT_TIME_LIMIT"]
 
@@ -129,7 +131,7 @@ def stage_workdir(source: str, dest: str) -> None:
 
 
 def bwrap_argv(bwrap: str, private: str, command: list[str], env: dict[str, str], info_fd: int | None = None,
-               channel: str | None = None) -> list[str]:
+               channel: str | None = None, lim: L.Limits | None = None, version: tuple[int, ...] | None = None) -> list[str]:
     """The bwrap command line (``private`` holds ``work/`` and ``run/``; ``channel``: the judge's folder)."""
     argv = [bwrap, "--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000", "--hostname", "grading-sandbox",
             "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
@@ -142,15 +144,17 @@ def bwrap_argv(bwrap: str, private: str, command: list[str], env: dict[str, str]
         argv += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
     # A fresh /tmp first: the read-only binds below may live under /tmp (a clone in /tmp/...), and a
     # tmpfs mounted after them would hide them.
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", *(L.bwrap_args(lim, version) if lim else ["--tmpfs", "/tmp"])]
     for path in readonly_paths():
         if not any(path == d or path.startswith(d + "/") for d in SYSTEM_DIRS if not os.path.islink(d)):
             argv += ["--ro-bind", path, path]
-    argv += ["--dir", HOME,
-             "--bind", os.path.join(private, "work"), WORK, "--bind", os.path.join(private, "run"), RUN,
-             "--chdir", WORK, "--clearenv"]
+    argv += [*(L.bwrap_home_args(lim, HOME, version) if lim else ["--dir", HOME]),
+             "--bind", os.path.join(private, "work"), WORK, "--bind", os.path.join(private, "run"), RUN]
     if channel:
-        argv[-3:-3] = ["--bind", channel, CHANNEL_MOUNT]
+        argv += ["--bind", channel, CHANNEL_MOUNT]
+    if lim:
+        argv += L.bwrap_seal_args()  # after the last mount: the root and /dev become read-only
+    argv += ["--chdir", WORK, "--clearenv"]
     for key, value in env.items():
         argv += ["--setenv", key, value]
     if info_fd is not None:
@@ -227,7 +231,8 @@ async def _tcp_server(handle, host: str, port: int, wait: float = 10.0):
 
 # --------------------------------------------------------------------------- main
 async def _run(conn: dict, command: list[str], max_seconds: float, private: str, sandboxed: bool, env: dict[str, str],
-               cwd: str, judge_channel: str | None = None) -> int:
+               cwd: str, judge_channel: str | None = None, lim: L.Limits = L.Limits(), box: L.CgroupBox | None = None,
+               scope: bool = False) -> int:
     done = asyncio.Event()
     servers = []
     if sandboxed:
@@ -244,21 +249,17 @@ async def _run(conn: dict, command: list[str], max_seconds: float, private: str,
         pass_fds = (info_w,)
         bwrap = find_bwrap()
         assert bwrap
-        command = bwrap_argv(bwrap, private, command, env, info_fd=info_w, channel=judge_channel)
-
-    memory_mb = int(os.environ.get(MEMORY_VAR, DEFAULT_MEMORY_MB))
-
-    def limits() -> None:  # runs in the child before exec
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if memory_mb > 0:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 1024 * 1024, memory_mb * 1024 * 1024))
+        command = bwrap_argv(bwrap, private, L.inner_command(lim, command), env, info_fd=info_w, channel=judge_channel,
+                             lim=lim, version=L.bwrap_version(bwrap))
+    spawn_env = {"PATH": "/usr/bin:/bin"} if sandboxed else env
+    if scope:  # a transient systemd scope bounds memory and tasks (non-root instructors)
+        command = L.systemd_scope_argv(lim) + command
+        spawn_env = L.systemd_scope_env() if sandboxed else {**env, **L.systemd_scope_env()}
 
     # bwrap itself gets an empty environment too: the sandbox's PID 1 is bwrap, and its
     # /proc/1/environ is readable from inside.
-    proc = await asyncio.create_subprocess_exec(*command, pass_fds=pass_fds, preexec_fn=limits,
-                                                env={"PATH": "/usr/bin:/bin"} if sandboxed else env,
+    proc = await asyncio.create_subprocess_exec(*command, pass_fds=pass_fds, preexec_fn=L.preexec(lim, box),
+                                                env=spawn_env,
                                                 cwd=None if sandboxed else cwd)
     child_pid = proc.pid
     if info_w is not None:
@@ -282,7 +283,19 @@ async def _run(conn: dict, command: list[str], max_seconds: float, private: str,
             server.close()
         if info_r is not None:
             os.close(info_r)
+        if box is not None:
+            _report_usage(box, lim)
     return code
+
+
+def _report_usage(box: L.CgroupBox, lim: L.Limits) -> None:
+    """Say when the sandbox reached a total bound (the reasons read the kernel's stderr)."""
+    stats = box.stats()
+    if stats.oom_kills:
+        _say(f"the sandbox reached its memory limit of {lim.memory_mb} MB: {stats.oom_kills} process(es) killed")
+    if stats.forks_refused:
+        _say(f"the sandbox reached its limit of {lim.max_processes} processes and threads: "
+             f"{stats.forks_refused} new process(es) refused")
 
 
 def _read_child_pid(fd: int, default: int) -> int:
@@ -327,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
         _say(f"unsupported transport {conn.get('transport')!r}: the sandbox relays TCP and IPC channels only")
         return EXIT_SANDBOX_UNAVAILABLE
     cwd = os.getcwd()
+    try:
+        lim = L.Limits.from_env()
+    except L.LimitsError as exc:
+        _say(str(exc))
+        return EXIT_SANDBOX_UNAVAILABLE
     channel = os.environ.get(CHANNEL_VAR) or None
     if channel and not os.path.isdir(channel):
         _say(f"{CHANNEL_VAR}={channel} is not a folder")
@@ -349,7 +367,17 @@ def main(argv: list[str] | None = None) -> int:
         _say("WARNING: other students' work and the hidden tests, and it can use the network.")
         _say("!" * 72)
 
-    private = tempfile.mkdtemp(prefix="dva-grade-")
+    box, scope = None, False
+    try:
+        box = L.CgroupBox.create(lim)
+    except L.CgroupUnavailable as exc:
+        scope = bool(bwrap) and bool(L.systemd_scope_available())
+        if not scope:
+            _say(f"no total bound on memory and processes for this sandbox ({exc}): per-process limits only")
+    # On a tmpfs, what the sandbox writes to its work and run folders is memory of its cgroup, so it is bounded too
+    staging = L.staging_parent(bool(box or scope))
+    L.sweep_stale(staging or tempfile.gettempdir(), "dva-grade-")  # the folders of launchers killed with SIGKILL
+    private = tempfile.mkdtemp(prefix=f"dva-grade-{os.getpid()}-", dir=staging)
     try:
         os.chmod(private, 0o700)
         work = os.path.join(private, "work")
@@ -366,8 +394,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             command = [sys.executable, "-I", "-m", ROLES[args.role], "-f", args.connection_file, *kernel_args]
             env = sandbox_env({"HOME": private, "DVA_GRADE_SANDBOX": "none", **({CHANNEL_VAR: channel} if channel else {})})
-        return asyncio.run(_run(conn, command, max_seconds, private, bwrap is not None, env, work, channel))
+        return asyncio.run(_run(conn, command, max_seconds, private, bwrap is not None, env, work, channel, lim, box, scope))
     finally:
+        if box is not None:
+            box.remove()
         shutil.rmtree(private, ignore_errors=True)
 
 
