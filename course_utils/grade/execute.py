@@ -205,7 +205,7 @@ class JudgedExecute(NbGraderPreprocessor):
         env = dict(os.environ, DVA_GRADE_CHANNEL=channel)
         judge_nb = copy.deepcopy(nb)
         # ipc: the channels are Unix sockets, so two kernels started at once never get the same TCP port
-        sockets = self._sockets = tempfile.mkdtemp(prefix="dva-ipc-")  # absolute: the launcher runs in another folder
+        sockets = tempfile.mkdtemp(prefix="dva-ipc-")  # absolute: the launcher runs in another folder
         student_km = AsyncKernelManager(kernel_name=self.student_kernel_name, transport="ipc",
                                         ip=os.path.join(sockets, "student"))
         # The judge outlives the student's bound (its tests then fail at once): when the student's

@@ -29,7 +29,7 @@ from typing import Any
 
 from .peer import Peer
 
-__all__ = ["install", "bind", "bind_missing", "student_names", "WAITING_MARK", "connect", "StudentError", "StudentAborted", "StudentKernelStopped", "peer"]
+__all__ = ["install", "bind", "bind_missing", "WAITING_MARK", "connect", "StudentError", "StudentAborted", "StudentKernelStopped", "peer"]
 
 _peer: Peer | None = None
 _channel: str | None = None
@@ -143,11 +143,6 @@ def bind_missing(names: list[str], namespace: dict[str, Any]) -> list[str]:
 
     wanted = [n for n in names if (n not in namespace or n in _bound) and not hasattr(builtins, n)]
     return bind(wanted, namespace) if wanted else []
-
-
-def student_names() -> set[str]:
-    """Names in the judge's namespace that came from the student (refreshed before every test)."""
-    return set(_bound)
 
 
 # ------------------------------------------------------------------------------- AWS forwarding
