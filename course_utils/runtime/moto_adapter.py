@@ -43,7 +43,11 @@ ALL_POINTS: tuple[PatchPoint, ...] = REPLACED + USED + CALLED + READ
 #: Modules patched only when something first imports them: importing moto.apigateway.models
 #: pulls in openapi_spec_validator/jsonschema (about 1.3 s), a cost a notebook without API
 #: Gateway should not pay when the sandbox starts.
-LAZY_MODULES: tuple[str, ...] = ("moto.apigateway.models", "moto.apigateway.responses")
+#: The AI services' response classes (Bedrock, Comprehend) are patched on first use for the same reason.
+LAZY_MODULES: tuple[str, ...] = (
+    "moto.apigateway.models", "moto.apigateway.responses",
+    "moto.bedrock.responses", "moto.bedrockruntime.responses", "moto.comprehend.responses", "moto.logs.responses",
+)
 
 
 class MotoInternalsChanged(RuntimeError):
@@ -152,9 +156,24 @@ def _check_read(point: PatchPoint) -> str | None:
     return f"{point.target}: expected an attribute set in {places}, found none"
 
 
+def _check_add(point: PatchPoint) -> str | None:
+    owner, attr = point.target.rsplit(".", 1)
+    try:
+        cls = resolve_target(owner)[2]
+    except (ImportError, AttributeError) as exc:
+        return f"{point.target}: expected class {owner}, found none ({exc})"
+    if point.target in _originals:  # added by us already
+        return None
+    if inspect.getattr_static(cls, attr, None) is not None:
+        return f"{point.target}: expected moto not to implement it (the course adds it), found moto's own"
+    return None
+
+
 def _check_point(point: PatchPoint) -> str | None:
     if point.kind == "read":
         return _check_read(point)
+    if point.kind == "add":
+        return _check_add(point)
     try:
         value = original(point.target)
     except (ImportError, AttributeError) as exc:
@@ -194,6 +213,12 @@ def _provider(spec: str) -> Callable[..., Any]:
 
 
 def _install(point: PatchPoint) -> None:
+    if point.kind == "add":
+        owner_path, attr = point.target.rsplit(".", 1)
+        owner = resolve_target(owner_path)[2]
+        _originals[point.target] = (owner, attr, None)
+        setattr(owner, attr, _provider(point.with_))
+        return
     owner, attr, current = resolve_target(point.target)
     provider = _provider(point.with_)
     new = provider(current) if point.kind == "wrap" else provider
@@ -503,3 +528,9 @@ def botocore_data_loader(path: str | None) -> Any:
     from botocore import loaders
 
     return loaders.create_loader(path)
+
+
+# --- Bedrock (patches_ai.py): accessors the Bedrock runtime needs --------------------------------------
+
+
+# --- privacy (patches_privacy.py): accessors Comprehend PII and Logs data protection need -------------

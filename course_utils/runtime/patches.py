@@ -2,7 +2,10 @@
 
 ``REPLACED`` lists the attributes :func:`course_utils.runtime.moto_adapter.apply` swaps out
 (``replace``: our function instead of moto's; ``wrap``: moto's function still runs, with
-something before/after it). ``USED`` lists internals the runtime only calls; the model
+something before/after it; ``add``: an operation moto 5.2.5 does not implement, added to its
+response class, and checked to be still missing so an upgrade that implements it is noticed).
+The AI services' entries live in :mod:`.patches_ai` (Bedrock) and :mod:`.patches_privacy`
+(Comprehend PII, CloudWatch Logs data protection) and are appended here. ``USED`` lists internals the runtime only calls; the model
 attributes it reads are in :mod:`.moto_reads`. :mod:`.moto_adapter` checks every entry when the
 sandbox starts (target present, parameters as recorded here), so a moto upgrade that moves or
 renames one fails loudly, naming it, instead of silently turning the simulation off. moto is
@@ -13,21 +16,11 @@ Importing this module imports nothing and changes nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .patch_point import PatchPoint
+from .patches_ai import BEDROCK, BEDROCK_USED
+from .patches_privacy import PRIVACY, PRIVACY_USED
 
 __all__ = ["PatchPoint", "REPLACED", "USED"]
-
-
-@dataclass(frozen=True)
-class PatchPoint:
-    """One moto (or botocore) internal: what it is, what we do with it, and why."""
-
-    target: str  # module.Class.attribute (dotted) or module:Class.attribute
-    kind: str  # "replace", "wrap", "use" (called) or "read" (an attribute of moto's objects)
-    params: tuple[str, ...] | None  # parameter names of moto's original, for the upgrade check
-    why: str
-    with_: str = ""  # "module:function" (relative to course_utils.runtime) providing the new code
-    set_in: tuple[str, ...] = ()  # "read": methods that assign the attribute (empty: on the class)
 
 
 _L = "moto.awslambda.models"
@@ -180,7 +173,7 @@ REPLACED: tuple[PatchPoint, ...] = (
         "freeze_time's first scan reads dir() of every module, importing what lazy modules (IPython, "
         "course_utils.quiz) export: scan what they hold instead", "speedups:lazy_module_attributes",
     ),
-)
+) + BEDROCK + PRIVACY
 
 USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.awslambda.utils.get_backend", "use", ("account_id", "region"),
@@ -211,4 +204,4 @@ USED: tuple[PatchPoint, ...] = (
                "AWS_IAM method authorization: IAM users' access keys and policies (sigv4.py)"),
     PatchPoint("moto.core.models.responses_mock", "use", (),
                "register the execute-api data plane with moto's `responses` mock (re-done after reset)"),
-)
+) + BEDROCK_USED + PRIVACY_USED

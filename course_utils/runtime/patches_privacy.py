@@ -1,0 +1,16 @@
+"""The moto internals replaced or added for Amazon Comprehend PII detection and CloudWatch Logs data protection: a table, data only.
+
+Amazon Comprehend PII detection and CloudWatch Logs data protection: operations moto 5.2.5 lacks or answers with canned data. Appended to :data:`course_utils.runtime.patches.REPLACED`; see that module for the kinds.
+Importing this module imports nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+from .patch_point import PatchPoint
+
+__all__ = ["PRIVACY", "PRIVACY_USED"]
+
+PRIVACY: tuple[PatchPoint, ...] = ()
+
+#: Internals only called ("use") or read ("read"); appended to :data:`course_utils.runtime.patches.USED`.
+PRIVACY_USED: tuple[PatchPoint, ...] = ()
