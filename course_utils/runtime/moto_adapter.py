@@ -533,4 +533,7 @@ def botocore_data_loader(path: str | None) -> Any:
 # --- Bedrock (patches_ai.py): accessors the Bedrock runtime needs --------------------------------------
 
 
-# --- privacy (patches_privacy.py): accessors Comprehend PII and Logs data protection need -------------
+# --- privacy (patches_privacy.py): accessors Comprehend PII needs -------------------------------------
+
+
+# --- logs (patches_logs.py): accessors CloudWatch Logs data protection needs ---------------------------

@@ -5,7 +5,7 @@
 something before/after it; ``add``: an operation moto 5.2.5 does not implement, added to its
 response class, and checked to be still missing so an upgrade that implements it is noticed).
 The AI services' entries live in :mod:`.patches_ai` (Bedrock) and :mod:`.patches_privacy`
-(Comprehend PII, CloudWatch Logs data protection) and are appended here. ``USED`` lists internals the runtime only calls; the model
+(Comprehend PII) and :mod:`.patches_logs` (CloudWatch Logs data protection) and are appended here. ``USED`` lists internals the runtime only calls; the model
 attributes it reads are in :mod:`.moto_reads`. :mod:`.moto_adapter` checks every entry when the
 sandbox starts (target present, parameters as recorded here), so a moto upgrade that moves or
 renames one fails loudly, naming it, instead of silently turning the simulation off. moto is
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from .patch_point import PatchPoint
 from .patches_ai import BEDROCK, BEDROCK_USED
+from .patches_logs import LOGS, LOGS_USED
 from .patches_privacy import PRIVACY, PRIVACY_USED
 
 __all__ = ["PatchPoint", "REPLACED", "USED"]
@@ -173,7 +174,7 @@ REPLACED: tuple[PatchPoint, ...] = (
         "freeze_time's first scan reads dir() of every module, importing what lazy modules (IPython, "
         "course_utils.quiz) export: scan what they hold instead", "speedups:lazy_module_attributes",
     ),
-) + BEDROCK + PRIVACY
+) + BEDROCK + PRIVACY + LOGS
 
 USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.awslambda.utils.get_backend", "use", ("account_id", "region"),
@@ -204,4 +205,4 @@ USED: tuple[PatchPoint, ...] = (
                "AWS_IAM method authorization: IAM users' access keys and policies (sigv4.py)"),
     PatchPoint("moto.core.models.responses_mock", "use", (),
                "register the execute-api data plane with moto's `responses` mock (re-done after reset)"),
-) + BEDROCK_USED + PRIVACY_USED
+) + BEDROCK_USED + PRIVACY_USED + LOGS_USED

@@ -1,6 +1,6 @@
-"""The moto internals replaced or added for Amazon Comprehend PII detection and CloudWatch Logs data protection: a table, data only.
+"""The moto internals replaced or added for Amazon Comprehend PII detection: a table, data only.
 
-Amazon Comprehend PII detection and CloudWatch Logs data protection: operations moto 5.2.5 lacks or answers with canned data. Appended to :data:`course_utils.runtime.patches.REPLACED`; see that module for the kinds.
+Amazon Comprehend PII detection: moto 5.2.5 answers with canned entities. Appended to :data:`course_utils.runtime.patches.REPLACED`; see that module for the kinds.
 Importing this module imports nothing and changes nothing.
 """
 
