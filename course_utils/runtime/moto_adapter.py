@@ -531,9 +531,87 @@ def botocore_data_loader(path: str | None) -> Any:
 
 
 # --- Bedrock (patches_ai.py): accessors the Bedrock runtime needs --------------------------------------
+__all__ += ["action_result", "bedrock_backend", "backend_state", "bedrock_logging_config", "service_error", "write_log_event",
+            "assumed_role_for_key", "role_policies"]
+
+
+def action_result(result: dict[str, Any]) -> Any:
+    """moto's ``ActionResult``: moto serializes ``result`` in the operation's AWS response shape."""
+    from moto.core.responses import ActionResult
+
+    return ActionResult(result)
+
+
+def bedrock_backend(account_id: str, region: str) -> Any:
+    """moto's Bedrock control-plane backend (wiped with the sandbox)."""
+    from moto.bedrock.models import bedrock_backends
+
+    return bedrock_backends[account_id][region]
+
+
+def backend_state(backend: Any, name: str) -> dict[str, Any]:
+    """A dict of the course's own state kept on a moto backend, so a sandbox reset wipes it with moto's."""
+    return backend.__dict__.setdefault(f"_course_{name}", {})
+
+
+def bedrock_logging_config(account_id: str, region: str) -> dict[str, Any]:
+    """PutModelInvocationLoggingConfiguration's ``loggingConfig`` as moto stored it ({} when none)."""
+    return bedrock_backend(account_id, region).get_model_invocation_logging_configuration() or {}
+
+
+def service_error(code: str, message: str) -> Exception:
+    """An error moto serializes from the service's botocore model (HTTP status of the error shape)."""
+    from moto.bedrockruntime.exceptions import BedrockRuntimeError  # a ServiceException of a moto service package
+
+    return BedrockRuntimeError(code, message)
+
+
+def write_log_event(account_id: str, region: str, group: str, stream: str, message: str, timestamp_ms: int) -> bool:
+    """Append one event to ``group``/``stream`` (the stream is created if needed); False if the group is missing."""
+    from moto.logs.models import logs_backends
+
+    logs = logs_backends[account_id][region]
+    if group not in logs.groups:
+        return False
+    if stream not in logs.groups[group].streams:
+        logs.create_log_stream(group, stream)
+    logs.put_log_events(group, stream, [{"timestamp": timestamp_ms, "message": message}])
+    return True
+
+
+def assumed_role_for_key(account_id: str, access_key: str) -> tuple[str, str] | None:
+    """(role ARN, assumed-role session ARN) for temporary credentials from STS AssumeRole, else None."""
+    from moto.sts.models import sts_backends
+
+    for backend in sts_backends.get(account_id, {}).values():
+        role = backend.get_assumed_role_from_access_key(access_key)
+        if role is not None:
+            return str(role.role_arn), str(role.arn)
+    return None
+
+
+def role_policies(account_id: str, role_arn: str) -> list[Any]:
+    """The inline and attached managed policy documents of an IAM role ([] if it does not exist)."""
+    backend = iam_backend(account_id)
+    try:
+        role = backend.get_role_by_arn(role_arn)
+    except Exception:  # moto's NotFoundException: a role ARN that was never created
+        return []
+    return list(role.policies.values()) + [policy_document(p) for p in role.managed_policies.values()]
+
 
 
 # --- privacy (patches_privacy.py): accessors Comprehend PII needs -------------------------------------
 
 
 # --- logs (patches_logs.py): accessors CloudWatch Logs data protection needs ---------------------------
+
+
+def logs_backend(account_id: str, region: str) -> Any:
+    """The CloudWatch Logs backend of an account and Region (its ``groups``: name -> LogGroup)."""
+    from moto.logs.models import logs_backends
+
+    return logs_backends[account_id][region]
+
+
+__all__ += ["logs_backend"]

@@ -10,7 +10,42 @@ from .patch_point import PatchPoint
 
 __all__ = ["BEDROCK", "BEDROCK_USED"]
 
-BEDROCK: tuple[PatchPoint, ...] = ()
+_B = "moto.bedrock.responses.BedrockResponse"
+_R = "moto.bedrockruntime.responses.BedrockRuntimeResponse"
+
+
+def _added(owner: str, operation: str, module: str, why: str) -> PatchPoint:
+    return PatchPoint(f"{owner}.{operation}", "add", None, why, f"{module}:{operation}")
+
+
+BEDROCK: tuple[PatchPoint, ...] = (
+    _added(_B, "list_foundation_models", "bedrock", "moto lacks ListFoundationModels: a small verified catalogue"),
+    _added(_B, "get_foundation_model", "bedrock", "moto lacks GetFoundationModel"),
+    _added(_B, "create_guardrail", "bedrock", "moto 5.2.5 has no guardrail APIs"),
+    _added(_B, "get_guardrail", "bedrock", "moto 5.2.5 has no guardrail APIs"),
+    _added(_B, "list_guardrails", "bedrock", "moto 5.2.5 has no guardrail APIs"),
+    _added(_B, "update_guardrail", "bedrock", "moto 5.2.5 has no guardrail APIs"),
+    _added(_B, "create_guardrail_version", "bedrock", "moto 5.2.5 has no guardrail APIs"),
+    _added(_B, "delete_guardrail", "bedrock", "moto 5.2.5 has no guardrail APIs"),
+    PatchPoint(f"{_R}.invoke_model", "replace", ("self",),
+               "moto answers {}: the stand-in model in each provider's native body format, guardrails, IAM, "
+               "invocation logging", "bedrock_runtime:invoke_model"),
+    _added(_R, "converse", "bedrock_runtime", "moto lacks Converse"),
+    _added(_R, "apply_guardrail", "bedrock_runtime", "moto lacks ApplyGuardrail"),
+)
 
 #: Internals only called ("use") or read ("read"); appended to :data:`course_utils.runtime.patches.USED`.
-BEDROCK_USED: tuple[PatchPoint, ...] = ()
+BEDROCK_USED: tuple[PatchPoint, ...] = (
+    PatchPoint("moto.bedrock.models:bedrock_backends", "use", None, "guardrails are kept on the Bedrock backend"),
+    PatchPoint("moto.bedrock.models:BedrockBackend.get_model_invocation_logging_configuration", "use", ("self",),
+               "model invocation logging destinations"),
+    PatchPoint("moto.bedrockruntime.exceptions:BedrockRuntimeError.__init__", "use", ("self", "args", "kwargs"),
+               "Bedrock errors serialized from the service model (status of the error shape)"),
+    PatchPoint("moto.core.responses:ActionResult.__init__", "use", ("self", "result"),
+               "responses serialized in AWS's shape"),
+    PatchPoint("moto.logs.models:logs_backends", "use", None, "model invocation log events"),
+    PatchPoint("moto.sts.models:sts_backends", "use", None, "temporary credentials of AssumeRole callers"),
+    PatchPoint("moto.sts.models:STSBackend.get_assumed_role_from_access_key", "use", ("self", "access_key_id"),
+               "resolve an AssumeRole caller to its role"),
+    PatchPoint("moto.iam.models:IAMBackend.get_role_by_arn", "use", ("self", "arn"), "an assumed role's policies"),
+)

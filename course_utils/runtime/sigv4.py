@@ -28,7 +28,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["authorize_iam", "identity_for_key", "policy_decision"]
+__all__ = ["authorize_iam", "identity_for_key", "policy_decision", "user_policies"]
 
 _AUTH = re.compile(
     r"AWS4-HMAC-SHA256\s+Credential=(?P<key>[^/]+)/(?P<date>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request,\s*"
@@ -63,7 +63,8 @@ def identity_for_key(access_key: str, account_id: str) -> dict[str, Any] | None:
     return None
 
 
-def _user_policies(account_id: str, user_name: str) -> list[dict[str, Any]]:
+def user_policies(account_id: str, user_name: str) -> list[dict[str, Any]]:
+    """The identity policies of an IAM user: inline and attached managed, its own and its groups'."""
     from .moto_adapter import iam_backend, policy_document
 
     backend = iam_backend(account_id)
@@ -123,7 +124,7 @@ def authorize_iam(request: Any, method_arn: str, account_id: str, identity: dict
     if _expected_signature(request, match, who["secret"]) != match.group("signature"):
         return _forbidden(MISMATCH)
     if who["user_name"]:
-        decision = policy_decision(_user_policies(account_id, who["user_name"]), "execute-api:Invoke", unquote(method_arn))
+        decision = policy_decision(user_policies(account_id, who["user_name"]), "execute-api:Invoke", unquote(method_arn))
         if decision != "Allow":
             text = f"User: {who['arn']} is not authorized to perform: execute-api:Invoke on resource: {method_arn}"
             if decision == "Deny":
