@@ -19,7 +19,7 @@ def user(*blocks):
 def test_echoes_the_latest_user_text_and_is_labelled():
     out = sm.reply([user({"text": "My email is jane@example.com"})])
     assert out["content"] == [{"text": out["content"][0]["text"]}]
-    assert out["content"][0]["text"].startswith("[stand-in model] You asked: My email is jane@example.com.")
+    assert out["content"][0]["text"].startswith("[stand-in model] You asked: \u201cMy email is jane@example.com\u201d")
     assert out["stop_reason"] == "end_turn"
     assert out["output_tokens"] == sm.estimate_tokens(out["content"][0]["text"])
 

@@ -31,7 +31,7 @@ def test_invoke_model_native_bodies(rt):
     claude = _invoke(rt, "anthropic.claude-3-haiku-20240307-v1:0",
                      {"anthropic_version": "bedrock-2023-05-31", "max_tokens": 200, "messages": [{"role": "user", "content": "Hi"}]})
     assert claude["type"] == "message" and claude["role"] == "assistant" and claude["stop_reason"] == "end_turn"
-    assert claude["content"][0]["text"].startswith("[stand-in model] You asked: Hi.")
+    assert claude["content"][0]["text"].startswith("[stand-in model] You asked: \u201cHi\u201d")
     assert set(claude["usage"]) == {"input_tokens", "output_tokens"}
     nova = _invoke(rt, NOVA, {"messages": [{"role": "user", "content": [{"text": "Hello"}]}], "inferenceConfig": {"maxTokens": 3}})
     assert nova["stopReason"] == "max_tokens" and nova["usage"]["outputTokens"] == 3

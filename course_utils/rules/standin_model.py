@@ -223,7 +223,7 @@ def reply(messages: Sequence[Mapping[str, Any]], *, system: Any = None, tools: I
         text = user_text.split("Repeat:", 1)[1].lstrip()
     else:
         asked = user_text.strip() or "(no text)"
-        text = f"{LABEL} You asked: {asked}. This deterministic stand-in echoes prompts; no model runs in the sandbox."
+        text = f"{LABEL} You asked: \u201c{asked}\u201d No model runs in the sandbox: this deterministic stand-in echoes prompts."
     stop = "end_turn"
     if max_tokens is not None and estimate_tokens(text) > max_tokens:
         text, stop = text[: max(0, max_tokens) * 4], "max_tokens"
