@@ -1,7 +1,8 @@
 """The course's runtime layer on moto: Lambda handlers really run, API Gateway really routes.
 
 moto 5.2.5 without Docker runs no Lambda code: ``invoke`` echoes the payload, and API Gateway's
-``execute-api`` URLs fail for MOCK and AWS_PROXY integrations. This package adds, in-process:
+``execute-api`` URLs fail for MOCK and AWS_PROXY integrations; it has no Bedrock runtime or
+guardrails, canned Comprehend entities and no log masking. This package adds, in-process:
 
 * a Lambda runtime (:mod:`.lambda_runtime`, :mod:`.environments`, :mod:`.invoke`,
   :mod:`.async_invoke`): handlers run with a real context, environment variables, layers,
@@ -11,7 +12,12 @@ moto 5.2.5 without Docker runs no Lambda code: ``invoke`` echoes the payload, an
   SNS, S3 notifications, DynamoDB Streams, Kinesis, Step Functions tasks and Secrets Manager
   rotation all run the handler;
 * an API Gateway data plane (:mod:`.apigateway`, :mod:`.apigatewayv2`, :mod:`.authorizers`,
-  :mod:`.usage_plans`): REST and HTTP APIs called with ``requests``.
+  :mod:`.usage_plans`): REST and HTTP APIs called with ``requests``;
+* the AI services moto lacks or stubs (:mod:`.bedrock`, :mod:`.bedrock_runtime`,
+  :mod:`.comprehend_pii`, :mod:`.logs_protection`): the Bedrock catalogue, ``InvokeModel`` and
+  ``Converse`` answered by a deterministic stand-in model, guardrails and ``ApplyGuardrail``,
+  ``bedrock:InvokeModel`` decided per model ARN, invocation logs; Comprehend PII with real
+  offsets; CloudWatch Logs data protection policies (masking, ``logs:Unmask``).
 
 Each module's docstring says what AWS does and what is simulated. moto's and botocore's
 internals are reached only through :mod:`.moto_adapter`; what it replaces is listed in

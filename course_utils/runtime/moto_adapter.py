@@ -532,7 +532,7 @@ def botocore_data_loader(path: str | None) -> Any:
 
 # --- Bedrock (patches_ai.py): accessors the Bedrock runtime needs --------------------------------------
 __all__ += ["action_result", "bedrock_backend", "backend_state", "bedrock_logging_config", "service_error", "write_log_event",
-            "assumed_role_for_key", "role_policies"]
+            "assumed_role_for_key", "role_policies", "put_s3_object"]
 
 
 def action_result(result: dict[str, Any]) -> Any:
@@ -598,6 +598,18 @@ def role_policies(account_id: str, role_arn: str) -> list[Any]:
     except Exception:  # moto's NotFoundException: a role ARN that was never created
         return []
     return list(role.policies.values()) + [policy_document(p) for p in role.managed_policies.values()]
+
+
+def put_s3_object(account_id: str, partition: str, bucket: str, key: str, body: bytes) -> bool:
+    """Store ``body`` as ``bucket``/``key`` in moto's S3 (event notifications fire); False if the bucket is missing."""
+    from moto.s3.exceptions import MissingBucket
+    from moto.s3.models import s3_backends
+
+    try:
+        s3_backends[account_id][partition].put_object(bucket, key, body)
+    except MissingBucket:
+        return False
+    return True
 
 
 
