@@ -32,6 +32,13 @@ BEDROCK: tuple[PatchPoint, ...] = (
                "invocation logging", "bedrock_runtime:invoke_model"),
     _added(_R, "converse", "bedrock_runtime", "moto lacks Converse"),
     _added(_R, "apply_guardrail", "bedrock_runtime", "moto lacks ApplyGuardrail"),
+    _added(_R, "converse_stream", "bedrock_runtime",
+           "moto lacks ConverseStream: the stand-in's answer as an event stream (messageStart ... metadata)"),
+    _added(_R, "invoke_model_with_response_stream", "bedrock_runtime",
+           "moto lacks InvokeModelWithResponseStream: each provider's native streaming chunks in an event stream"),
+    PatchPoint(f"{_R}.call_action", "wrap", ("self",),
+               "moto replaces every response's x-amzn-RequestId with a random one: keep the id the runtime logged "
+               "in the invocation record", "bedrock_runtime:keep_request_id"),
 )
 
 #: Internals only called ("use") or read ("read"); appended to :data:`course_utils.runtime.patches.USED`.
@@ -48,4 +55,11 @@ BEDROCK_USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.sts.models:STSBackend.get_assumed_role_from_access_key", "use", ("self", "access_key_id"),
                "resolve an AssumeRole caller to its role"),
     PatchPoint("moto.iam.models:IAMBackend.get_role_by_arn", "use", ("self", "arn"), "an assumed role's policies"),
+    PatchPoint("moto.s3.models:s3_backends", "use", None, "invocation logs delivered to an S3 bucket"),
+    PatchPoint("moto.s3.models:S3Backend.put_object", "use",
+               ("self", "bucket_name", "key_name", "value", "storage", "etag", "multipart", "encryption", "kms_key_id",
+                "bucket_key_enabled", "lock_mode", "lock_legal_status", "lock_until", "checksum_value",
+                "request_method", "disable_notification"),
+               "write one invocation log object"),
+    PatchPoint("moto.s3.exceptions:MissingBucket", "use", None, "the logging bucket does not exist"),
 )
