@@ -47,6 +47,7 @@ ALL_POINTS: tuple[PatchPoint, ...] = REPLACED + USED + CALLED + READ
 LAZY_MODULES: tuple[str, ...] = (
     "moto.apigateway.models", "moto.apigateway.responses",
     "moto.bedrock.responses", "moto.bedrockruntime.responses", "moto.comprehend.responses", "moto.logs.responses",
+    "moto.appconfig.models", "moto.appconfig.responses",
 )
 
 
@@ -627,3 +628,24 @@ def logs_backend(account_id: str, region: str) -> Any:
 
 
 __all__ += ["logs_backend"]
+
+
+# --- AppConfig (patches_appconfig.py) ---
+
+
+def appconfig_backend(account_id: str, region: str) -> Any:
+    """moto's AppConfig backend (``applications``: id -> Application, each with ``config_profiles``)."""
+    from moto.appconfig.models import appconfig_backends
+
+    return appconfig_backends[account_id][region]
+
+
+def alarm_states(account_id: str, region: str) -> dict[str, tuple[str, bool, float]]:
+    """CloudWatch alarms of an account and Region: ARN -> (state, actions enabled, epoch of the last state change)."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    alarms = cloudwatch_backends[account_id][region].alarms.values()
+    return {a.alarm_arn: (a.state_value, bool(a.actions_enabled), unix_time(a.state_updated_timestamp)) for a in alarms}
+
+
+__all__ += ["appconfig_backend", "alarm_states"]

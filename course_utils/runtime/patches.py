@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from .patch_point import PatchPoint
 from .patches_ai import BEDROCK, BEDROCK_USED
+from .patches_appconfig import APPCONFIG, APPCONFIG_USED
 from .patches_logs import LOGS, LOGS_USED
 from .patches_privacy import PRIVACY, PRIVACY_USED
 
@@ -174,7 +175,7 @@ REPLACED: tuple[PatchPoint, ...] = (
         "freeze_time's first scan reads dir() of every module, importing what lazy modules (IPython, "
         "course_utils.quiz) export: scan what they hold instead", "speedups:lazy_module_attributes",
     ),
-) + BEDROCK + PRIVACY + LOGS
+) + BEDROCK + PRIVACY + LOGS + APPCONFIG
 
 USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.awslambda.utils.get_backend", "use", ("account_id", "region"),
@@ -205,4 +206,4 @@ USED: tuple[PatchPoint, ...] = (
                "AWS_IAM method authorization: IAM users' access keys and policies (sigv4.py)"),
     PatchPoint("moto.core.models.responses_mock", "use", (),
                "register the execute-api data plane with moto's `responses` mock (re-done after reset)"),
-) + BEDROCK_USED + PRIVACY_USED + LOGS_USED
+) + BEDROCK_USED + PRIVACY_USED + LOGS_USED + APPCONFIG_USED
