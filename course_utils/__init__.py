@@ -1,7 +1,8 @@
 """Helpers for the DVA-C03 hands-on course (AWS Certified Developer – Associate).
 
 Importing the package has no side effects: notebooks call ``sandbox.start()`` in their setup cell.
-``deploy`` is imported on first use.
+``deploy``, ``events`` (Lambda test events) and ``testkit`` (running tests in a notebook) are
+imported on first use.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from typing import Any
 
 from . import cfn_lint, meta, quiz, sandbox, sim, syllabus, toc
 
-__all__ = ["sandbox", "toc", "meta", "quiz", "sim", "syllabus", "cfn_lint", "deploy", "__version__"]
+__all__ = ["sandbox", "toc", "meta", "quiz", "sim", "syllabus", "cfn_lint", "deploy", "events", "testkit", "__version__"]
 __version__ = "0.1.0"
 
-_LAZY_MODULES = ("deploy",)
+_LAZY_MODULES = ("deploy", "events", "testkit")  # testkit imports pytest and coverage: only when a notebook asks
 
 
 def __getattr__(name: str) -> Any:
