@@ -1,14 +1,16 @@
 """Adversarial submissions (issue 17) through the sandboxed grader: none may score above the empty submission unflagged.
 
-One temporary course (built like ``tests/test_grade_e2e.py``, with its fixtures: the sandbox check,
-the time limits measured on this machine, the instructor's environment holding secrets) gets the
-corpus of :mod:`course_utils.grade.adversary`: every attack on the first assignment, the attacks
-whose effect depends on the tests on all four, an empty (stubbed) and a correct control. It is
-graded with ``python -m course_utils grade autograde --jobs 2`` (FIFO and 200 MB output one at a
-time, each bounded); a few attacks are also graded by the plain ``nbgrader autograde``. Each
-outcome is checked against its :class:`~course_utils.grade.adversary.Expectation` (score from the
-gradebook, status and reason from ``grade export``, which uses ``status.classify``) and every file
-under ``feedback/`` and ``autograded/`` is searched for leaks.
+One temporary course (a copy of the course ``tests/test_grade_e2e.py`` generates once per session,
+with its fixtures: the sandbox check, the time limits measured on this machine, the instructor's
+environment holding secrets) gets the corpus of :mod:`course_utils.grade.adversary`: every attack
+on the first assignment, the attacks whose effect depends on the tests on all four, an empty
+(stubbed) and a correct control. It is graded with ``python -m course_utils grade autograde --jobs 2``
+(FIFO and 20 MB output one at a time, each bounded); a few attacks are also graded by the plain
+``nbgrader autograde``, in a second copy, while the course command grades D2-D4 (:func:`_run_corpus`).
+Each outcome is checked against its :class:`~course_utils.grade.adversary.Expectation` (score from
+the gradebook, status and reason from the export ``grade autograde`` ends with, which is the code of
+``grade export`` and uses ``status.classify``) and every file under ``feedback/`` and ``autograded/``
+is searched for leaks.
 
 On the grader of commit 3e77b03 (the one issue 17 is about) all ten technique tests fail; the
 controls pass. A failure message is a table: attack, assignment, mode, score, status, whether it
@@ -19,13 +21,16 @@ The first tests (checker) need no sandbox and run in ``make test-fast``: they pr
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Callable
 
 import pytest
-from test_grade_e2e import SECRET, _env, limits, sandbox_ready  # noqa: F401 (module fixtures, reused)
+from test_grade_e2e import SECRET, _course_copy, _env, generated, limits, sandbox_ready  # noqa: F401 (module fixtures, reused)
 
 from course_utils.grade import adversary as adv
 
@@ -165,16 +170,91 @@ def test_scan_leaks_can_fail(tmp_path):
 
 
 # --------------------------------------------------------------------------- the corpus, graded (slow)
+def _written_rows(root: Path, assignment: str) -> dict[str, dict] | None:
+    """The CSV ``grade autograde`` wrote at its end (``grade export``'s code): student -> row; None if there is none."""
+    path = root / "reports" / f"grades_{assignment}.csv"
+    if not path.is_file():
+        return None
+    with open(path, newline="", encoding="utf-8") as fh:
+        return {row["student_id"]: row for row in csv.DictReader(fh)}
+
+
+def _grade_assignment(root: Path, assignment: str, expected: dict[str, adv.Expectation], env: dict[str, str],
+                      log: Callable[[str], None]) -> list[adv.Outcome]:
+    """adversary.run_corpus's steps for one assignment: isolated attacks one at a time, then the rest with --jobs N."""
+    python = sys.executable
+    isolated = [s for s in expected if s in adv.ATTACKS and adv.ATTACKS[s].isolate]
+    together = [s for s in expected if s not in isolated]
+    hung: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for student in isolated:  # one at a time, bounded; feedback comes with the main run
+        done, out, took = adv.grade(root, assignment, [student], python=python, env=env, jobs=1, timeout=PLAN.isolated_timeout,
+                                    feedback=False)
+        seconds[student] = took
+        if not done:
+            hung[student] = PLAN.isolated_timeout
+        log(f"{assignment} {student}: {'done' if done else 'HUNG'} in {took:.0f} s")
+    (root / "reports" / f"grades_{assignment}.csv").unlink(missing_ok=True)  # only the main run's export is read
+    done, out, took = adv.grade(root, assignment, together, python=python, env=env, jobs=PLAN.jobs, timeout=PLAN.run_timeout)
+    log(f"{assignment}: {len(together)} submissions graded with --jobs {PLAN.jobs} in {took:.0f} s" + ("" if done else " (HUNG)"))
+    if "error:" in out and "autograded" not in out:  # the command itself refused (e.g. no sandbox)
+        raise RuntimeError(f"grade autograde {assignment} failed:\n{out[-3000:]}")
+    if not done:
+        hung.update({s: PLAN.run_timeout for s in together})
+    rows = (_written_rows(root, assignment) if done else None) or adv.read_rows(root, assignment, python=python, env=env)
+    return adv._outcomes(root, expected, rows, f"grade --jobs {PLAN.jobs}", hung, seconds)
+
+
+def _run_corpus(base: Path, generated: Path, *, env: dict[str, str], ctx: dict, log: Callable[[str], None]) -> list[adv.Outcome]:
+    """What ``adversary.run_corpus(base, PLAN, ...)`` does (the same submissions, commands and checks), with less waiting.
+
+    * ``course/`` and ``plain/`` are copies of the session's generated course (no generate_assignment);
+    * the rows come from the CSV each ``grade autograde`` run writes at its end (no second ``grade export``;
+      one if the run was killed, and for the plain ``nbgrader autograde``, which writes none);
+    * D1's isolated attacks (the FIFO, the 20 MB output) and its main run are graded with nothing else of
+      this module running, as before; then the course command grades D2-D4 (three attacks and the empty
+      submission each, cells of a second or two), one command per assignment, two at a time, and the
+      plain ``nbgrader autograde`` (its own folder and gradebook, one process) beside them.
+    """
+    python = sys.executable
+    first = PLAN.assignments[0]
+    root = _course_copy(generated, base / "course")
+    expected = {a: adv.populate(root, a, PLAN.attacks[a], baselines=adv.BASELINES if a == first and PLAN.controls else ("empty",), **ctx)
+                for a in PLAN.assignments}
+
+    def plain() -> list[adv.Outcome]:
+        proot = _course_copy(generated, base / "plain")
+        plain_expected = adv.populate(proot, first, PLAN.plain, baselines=("empty",), **ctx)
+        done, out, took = adv.grade(proot, first, list(plain_expected), python=python, env=env, jobs=1, timeout=PLAN.run_timeout,
+                                    plain=True)
+        log(f"{first}: {len(plain_expected)} submissions graded with plain nbgrader autograde in {took:.0f} s" + ("" if done else " (HUNG)"))
+        hung = {} if done else {s: PLAN.run_timeout for s in plain_expected}
+        rows = adv.read_rows(proot, first, python=python, env=env)
+        return adv._outcomes(proot, plain_expected, rows, "nbgrader autograde", hung, {})
+
+    # D1 first and alone. Its main run adds every student of the corpus to the gradebook, so the
+    # commands grading D2-D4 at the same time only update them. (A run killed at its bound has every
+    # process working in course/ killed, the other assignments' too: a failure either way.)
+    outcomes = _grade_assignment(root, first, expected[first], env, log)
+    others = list(PLAN.assignments[1:])
+    order = others[:2] + (["plain"] if PLAN.plain else []) + others[2:]  # submitted in this order: two course commands and the plain one
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="corpus") as pool:
+        runs = {key: pool.submit(plain) if key == "plain" else pool.submit(_grade_assignment, root, key, expected[key], env, log)
+                for key in order}
+        for key in others + ["plain"]:  # outcomes in run_corpus's order
+            outcomes += runs[key].result() if key in runs else []
+    return outcomes
+
+
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory, limits) -> dict:
+def corpus(tmp_path_factory, limits, generated) -> dict:
     base = tmp_path_factory.mktemp("adversarial")
     private = base / "instructor-home" / "credentials"
     private.parent.mkdir()
     private.write_text(PRIVATE_MARKER + "\n")
     private.chmod(0o600)
     lines: list[str] = []
-    outcomes = adv.run_corpus(base, PLAN, grading=GRADING, python=sys.executable, env=_env(limits),
-                              ctx={"secrets": [SECRET], "secret_file": private}, log=lines.append)
+    outcomes = _run_corpus(base, generated, env=_env(limits), ctx={"secrets": [SECRET], "secret_file": private}, log=lines.append)
     table = adv.format_table(outcomes, width=400)
     (base / "outcomes.txt").write_text("\n".join(lines) + "\n\n" + table + "\n")
     print("\n".join(lines) + "\n" + table)

@@ -1,9 +1,13 @@
 """End to end: the four graded assignments through nbgrader and the sandboxed, parallel grader.
 
-One temporary copy of ``grading/`` per module: all four assignments generated, synthetic students
-(the full hostile set on D1; correct, wrong, partial and the master itself on D2-D4) graded with
-``python -m course_utils grade autograde --jobs 2``. Each student's exact score and status are
-asserted; the hunter's report must show it saw nothing; feedback must not contain hidden tests.
+All four assignments are generated once per test session (:func:`generated`, one ``nbgrader
+generate_assignment``); every course a test grades is a copy of that folder, gradebook included.
+One course per module gets synthetic students (the full hostile set on D1; on D2-D4 the correct
+answers and two of wrong, partial and the master itself, so each of those kinds is graded on two of
+them), graded with ``python -m course_utils grade autograde --jobs 2``: D1 first, then the D2-D4
+commands two at a time. Each student's exact score and status are asserted; the hunter's report
+must show it saw nothing; feedback must not contain hidden tests. Three small courses (the plain serial ``nbgrader autograde``, the notebook bound, the
+exchange round trip) are graded at the same time, each checked by its own test (:func:`side`).
 Needs bubblewrap (`apt-get install bubblewrap`): without it these tests skip, and fail under CI.
 
 Time limits scale with a baseline measured once per module (:func:`limits`): a sandboxed kernel's
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +44,13 @@ GRADING = ROOT / "grading"
 ASSIGNMENTS = sorted(p.name for p in (GRADING / "source").iterdir() if p.is_dir())
 D1 = ASSIGNMENTS[0]
 D1_KINDS = [k for k in synthetic.KINDS]
-OTHER_KINDS = ["correct", "wrong", "partial", "master"]
+# D2-D4: the correct answers on each (every assignment can be fully scored in the sandbox), and two of these
+# three in turn, so each is graded on two of them; D2 gets wrong and partial, which the plain serial
+# nbgrader grades again (test_parallel_gradebook_equals_serial_nbgrader). D1 has every kind, and the
+# adversarial corpus grades an empty (wrong) submission on all four.
+SPREAD_KINDS = ("wrong", "partial", "master")
+OTHER_KINDS = {a: ["correct", SPREAD_KINDS[i % 3], SPREAD_KINDS[(i + 1) % 3]] for i, a in enumerate(ASSIGNMENTS[1:])}
+SERIAL_KINDS = ("correct", "wrong", "partial")  # on ASSIGNMENTS[1], graded both ways
 SECRET = "instructor-secret-7f3a"
 CELL_TIMEOUT_FLOOR = 10  # s: the per-cell timeout on a machine where the baseline is short
 CELL_TIMEOUT_CAP = 120  # s: past this the machine is too loaded for these tests to mean anything
@@ -190,6 +201,36 @@ def limits(sandbox_ready, tmp_path_factory) -> Limits:
     return result
 
 
+_GENERATED: dict[str, Path] = {}  # the session's generated course (shared by both grading modules)
+
+
+def _ignored() -> list[str]:
+    return [l.strip().rstrip("/") for l in (GRADING / ".gitignore").read_text().splitlines() if l.strip() and not l.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, limits) -> Path:
+    """``grading/`` copied (without what .gitignore lists) with every assignment generated, once per session.
+
+    One ``nbgrader generate_assignment '*'`` (release/ and the gradebook); each course a test grades is a
+    :func:`_course_copy` of it. Module scope, so test_grade_adversarial.py can use it: the folder is made once.
+    """
+    if "root" not in _GENERATED:
+        root = tmp_path_factory.mktemp("generated") / "grading"
+        shutil.copytree(GRADING, root, ignore=shutil.ignore_patterns(*_ignored()))
+        _nbgrader("generate_assignment", "*", "--force", cwd=root, env=_env(limits))
+        missing = [a for a in ASSIGNMENTS if not (root / "release" / a / f"{a}.ipynb").is_file()]
+        assert missing == [], f"nbgrader generate_assignment '*' did not generate {missing}"
+        _GENERATED["root"] = root
+    return _GENERATED["root"]
+
+
+def _course_copy(generated: Path, dest: Path) -> Path:
+    """A course folder of its own: the generated one copied (source, release, gradebook, configuration)."""
+    shutil.copytree(generated, dest, symlinks=True)
+    return dest
+
+
 def test_limits_scale_with_the_baseline():
     quick = Limits.from_baseline(kernel_start=0.7, setup_cell=0.5)
     assert (quick.cell, quick.notebook) == (CELL_TIMEOUT_FLOOR, 150), "an idle machine keeps the floor"
@@ -199,20 +240,17 @@ def test_limits_scale_with_the_baseline():
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory, limits):
+def course(tmp_path_factory, limits, generated):
     """A graded course: every assignment generated, synthetic students autograded in parallel."""
     env = _env(limits)
-    root = tmp_path_factory.mktemp("course") / "grading"
-    shutil.copytree(GRADING, root, ignore=shutil.ignore_patterns(*[l.strip().rstrip("/") for l in
-                    (GRADING / ".gitignore").read_text().splitlines() if l.strip() and not l.startswith("#")]))
+    root = _course_copy(generated, tmp_path_factory.mktemp("course") / "grading")
     listener = Listener()
     expected: dict[tuple[str, str], synthetic.Expected] = {}
     for name in ASSIGNMENTS:
-        _nbgrader("generate_assignment", name, "--force", cwd=root, env=env)
         master = root / "source" / name / f"{name}.ipynb"
         released = root / "release" / name / f"{name}.ipynb"
         grade_ids = [t.test_id for t in synthetic.tasks(json.loads(master.read_text()))]
-        for kind in (D1_KINDS if name == D1 else OTHER_KINDS):
+        for kind in (D1_KINDS if name == D1 else OTHER_KINDS[name]):
             hunter = None
             if kind == "hunter":
                 # ROOT itself exists inside (the venv and course_utils are mounted below it), its other content must not
@@ -222,11 +260,17 @@ def course(tmp_path_factory, limits):
                           "secrets": [SECRET, SECRET.upper().replace("-", "")], "targets": listener.targets,
                           "markers": grade_ids + ["dva-course"], "skip": _hunter_skip(root)}
             expected[(name, kind)] = synthetic.make_submission(kind, released, master, root, kind, hunter=hunter)
-    outputs = {}
-    start = time.monotonic()
-    for name in ASSIGNMENTS:
+    def grade(name: str) -> str:
         proc = _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2"], root, env)
-        outputs[name] = proc.stdout + proc.stderr
+        return proc.stdout + proc.stderr
+
+    start = time.monotonic()
+    # D1 alone (its timeouts, the hunter's walk); it adds every student to the gradebook, so the other
+    # assignments' commands, two at a time (their longest cell takes under 2 s), only update them
+    outputs = {D1: grade(D1)}
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="grade") as pool:
+        runs = {name: pool.submit(grade, name) for name in ASSIGNMENTS[1:]}
+    outputs.update({name: run.result() for name, run in runs.items()})
     elapsed = time.monotonic() - start
     listener.close()
     yield {"root": root, "expected": expected, "outputs": outputs, "listener": listener, "elapsed": elapsed, "env": env}
@@ -252,7 +296,7 @@ def _rows(root: Path, name: str) -> dict[str, dict]:
         return {row["student_id"]: row for row in csv.DictReader(fh)}
 
 
-CASES = [(D1, k) for k in D1_KINDS] + [(a, k) for a in ASSIGNMENTS[1:] for k in OTHER_KINDS]
+CASES = [(D1, k) for k in D1_KINDS] + [(a, k) for a in ASSIGNMENTS[1:] for k in OTHER_KINDS[a]]
 
 
 @pytest.mark.parametrize("assignment,kind", CASES, ids=[f"{a[:2]}-{k}" for a, k in CASES])
@@ -409,28 +453,6 @@ def test_export_command_rebuilds_the_csv(course, tmp_path):
     assert (tmp_path / "all.png").exists()
 
 
-# --------------------------------------------------------------------------- parallel == serial
-def test_parallel_gradebook_equals_serial_nbgrader(tmp_path, limits):
-    name = ASSIGNMENTS[1]
-    env = _env(limits)
-    scores = {}
-    for mode in ("serial", "parallel"):
-        root = tmp_path / mode / "grading"
-        shutil.copytree(GRADING / "source", root / "source")
-        shutil.copy(GRADING / "nbgrader_config.py", root)
-        _nbgrader("generate_assignment", name, "--force", cwd=root, env=env)
-        for kind in ("correct", "wrong", "partial"):
-            synthetic.make_submission(kind, root / "release" / name / f"{name}.ipynb", root / "source" / name / f"{name}.ipynb", root, kind)
-        if mode == "serial":
-            _nbgrader("autograde", name, "--force", cwd=root, env=env)
-        else:
-            _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "2", "--no-feedback"], root,
-                 env)
-        scores[mode] = gradebook_scores(f"sqlite:///{root / 'gradebook.db'}", name)
-    assert scores["serial"] == scores["parallel"]
-    assert len(scores["serial"]) == 3 * 4
-
-
 # --------------------------------------------------------------------------- the notebook bound
 def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, limits, monkeypatch):
     from jupyter_client.manager import KernelManager
@@ -456,14 +478,19 @@ def test_whole_notebook_bound_kills_code_that_ignores_sigint(tmp_path, limits, m
         km.shutdown_kernel(now=True)
 
 
-def test_notebook_bound_through_autograde(tmp_path, limits):
-    """A notebook over its total bound is killed and reported as a timeout with the reason."""
-    assert 6 < SLEEP_UNDER_CELL_TIMEOUT < limits.cell, "the sleep must outlast the notebook bound, not the cell timeout"
+# --------------------------------------------------------------------------- three small courses, graded at once
+def _serial_course(root: Path, env: dict[str, str]) -> list[tuple]:
+    """ASSIGNMENTS[1]'s correct, wrong and partial students graded by the plain, serial ``nbgrader autograde``."""
+    name = ASSIGNMENTS[1]
+    for kind in SERIAL_KINDS:
+        synthetic.make_submission(kind, root / "release" / name / f"{name}.ipynb", root / "source" / name / f"{name}.ipynb", root, kind)
+    _nbgrader("autograde", name, "--force", cwd=root, env=env)
+    return gradebook_scores(f"sqlite:///{root / 'gradebook.db'}", name)
+
+
+def _bound_course(root: Path, limits: Limits) -> tuple[dict, str]:
+    """A correct student whose first answer sleeps past a 6 s notebook bound (under the cell timeout): its row and log."""
     name = ASSIGNMENTS[-1]
-    root = tmp_path / "grading"
-    shutil.copytree(GRADING / "source", root / "source")
-    shutil.copy(GRADING / "nbgrader_config.py", root)
-    _nbgrader("generate_assignment", name, "--force", cwd=root, env=_env(limits))
     synthetic.make_submission("correct", root / "release" / name / f"{name}.ipynb", root / "source" / name / f"{name}.ipynb", root, "slow")
     path = root / "submitted" / "slow" / name / f"{name}.ipynb"
     nb = json.loads(path.read_text())
@@ -472,32 +499,25 @@ def test_notebook_bound_through_autograde(tmp_path, limits):
     path.write_text(json.dumps(nb))
     _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "1"], root,
          _env(limits, DVA_GRADE_NOTEBOOK_TIMEOUT="6"))
-    row = _rows(root, name)["slow"]
-    assert (row["score"], row["status"], row["needs_manual_grading"]) == ("0", "timeout", "yes")
-    assert "total time bound" in row["reason"]
-    assert "time limit" in (root / "logs" / name / "slow.log").read_text()
+    return _rows(root, name)["slow"], (root / "logs" / name / "slow.log").read_text()
 
 
-# --------------------------------------------------------------------------- exchange round trip
-def test_exchange_round_trip(tmp_path, limits):
+def _exchange_course(base: Path, root: Path, limits: Limits) -> dict:
+    """Release, fetch, submit (all tasks right), collect, grade, release and fetch the feedback (the student's files)."""
     name = ASSIGNMENTS[-1]
-    root = tmp_path / "grading"
-    shutil.copytree(GRADING / "source", root / "source")
-    shutil.copy(GRADING / "nbgrader_config.py", root)
-    exchange = tmp_path / "exchange"
+    exchange = base / "exchange"
     exchange.mkdir()
     os.chmod(exchange, 0o777)
     env = _env(limits, DVA_GRADE_EXCHANGE=str(exchange))
-    student_home = tmp_path / "student"
+    student_home = base / "student"
     student_home.mkdir()
     student_args = ["--Exchange.root=" + str(exchange), "--CourseDirectory.course_id=dva-course"]
-    _nbgrader("generate_assignment", name, "--force", cwd=root, env=env)
     _nbgrader("release_assignment", name, "--force", cwd=root, env=env)
     _nbgrader("fetch_assignment", name, *student_args, cwd=student_home, env=env)
     fetched = student_home / name / f"{name}.ipynb"
     assert fetched.exists()
     # the student answers every task correctly, in the fetched notebook
-    work = tmp_path / "scratch"
+    work = base / "scratch"
     synthetic.make_submission("correct", fetched, root / "source" / name / f"{name}.ipynb", work, "me")
     shutil.copy(work / "submitted" / "me" / name / f"{name}.ipynb", fetched)
     _nbgrader("submit", name, *student_args, cwd=student_home, env=env)
@@ -506,9 +526,57 @@ def test_exchange_round_trip(tmp_path, limits):
     assert len(students) == 1
     _run([sys.executable, "-m", "course_utils", "grade", "autograde", name, "--course", str(root), "--jobs", "1"], root, env)
     rows = _rows(root, name)
-    assert (rows[students[0]]["score"], rows[students[0]]["status"]) == ("10", "graded")
     _nbgrader("release_feedback", name, cwd=root, env=env)
     _nbgrader("fetch_feedback", name, *student_args, cwd=student_home, env=env)
-    feedback = list((student_home / name / "feedback").glob("*/*.html"))
+    return {"student": students[0], "rows": rows, "feedback": list((student_home / name / "feedback").glob("*/*.html"))}
+
+
+SIDE_TESTS = {"serial": "test_parallel_gradebook_equals_serial_nbgrader", "bound": "test_notebook_bound_through_autograde",
+              "exchange": "test_exchange_round_trip"}
+
+
+@pytest.fixture(scope="module")
+def side(request, tmp_path_factory, limits, generated) -> dict[str, Future]:
+    """Three small courses, each a copy of the generated one, graded at the same time: chain name -> Future.
+
+    Each is a chain of single-process commands (one core at most, the bound one mostly waits), so
+    they run in threads side by side; each test waits for its own chain and asserts on what it
+    returns (a chain that fails fails its own test only). Only the chains of selected tests run.
+    """
+    selected = {item.originalname for item in request.session.items}
+    dirs = {key: tmp_path_factory.mktemp(key) for key in SIDE_TESTS}
+    chains = {
+        "serial": lambda: _serial_course(_course_copy(generated, dirs["serial"] / "grading"), _env(limits)),
+        "bound": lambda: _bound_course(_course_copy(generated, dirs["bound"] / "grading"), limits),
+        "exchange": lambda: _exchange_course(dirs["exchange"], _course_copy(generated, dirs["exchange"] / "grading"), limits),
+    }
+    with ThreadPoolExecutor(max_workers=len(chains), thread_name_prefix="side-course") as pool:
+        yield {key: pool.submit(chain) for key, chain in chains.items() if SIDE_TESTS[key] in selected}
+
+
+def test_parallel_gradebook_equals_serial_nbgrader(course, side):
+    """The serial ``nbgrader autograde`` gives the gradebook the course's ``grade autograde --jobs 2`` gave, cell by cell."""
+    name = ASSIGNMENTS[1]
+    scores = {"serial": side["serial"].result(),
+              "parallel": [row for row in gradebook_scores(f"sqlite:///{course['root'] / 'gradebook.db'}", name) if row[0] in SERIAL_KINDS]}
+    assert scores["serial"] == scores["parallel"]
+    assert len(scores["serial"]) == len(SERIAL_KINDS) * 4
+
+
+def test_notebook_bound_through_autograde(side, limits):
+    """A notebook over its total bound is killed and reported as a timeout with the reason."""
+    assert 6 < SLEEP_UNDER_CELL_TIMEOUT < limits.cell, "the sleep must outlast the notebook bound, not the cell timeout"
+    row, log = side["bound"].result()
+    assert (row["score"], row["status"], row["needs_manual_grading"]) == ("0", "timeout", "yes")
+    assert "total time bound" in row["reason"]
+    assert "time limit" in log
+
+
+# --------------------------------------------------------------------------- exchange round trip
+def test_exchange_round_trip(side):
+    result = side["exchange"].result()
+    rows = result["rows"]
+    assert (rows[result["student"]]["score"], rows[result["student"]]["status"]) == ("10", "graded")
+    feedback = result["feedback"]
     assert feedback, "the student fetched feedback"
     assert "BEGIN HIDDEN TESTS" not in feedback[0].read_text()

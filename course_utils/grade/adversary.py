@@ -206,7 +206,7 @@ ATTACKS: dict[str, Attack] = dict([
        "full score, graded or warning, a note about the timestamp"),
     _a("honest_nbformat_v3", HONEST, "correct answers; the notebook saved as nbformat v3",
        "full score, graded or warning, a note about the format"),
-    _a("honest_large_output", HONEST, "correct answers; the first answer cell prints 200 MB (output_mb=)",
+    _a("honest_large_output", HONEST, "correct answers; the first answer cell prints 20 MB, about four times the notebook's 5 MiB output cap (output_mb=)",
        "full score, graded or warning, a note about the output", isolate=True),
 ])
 
@@ -746,7 +746,7 @@ def _build(b: _Build) -> None:  # noqa: C901 - one branch per attack, in catalog
         b.version = 3
     elif n == "honest_large_output":
         b.honest()
-        lines = int(float(b.ctx.get("output_mb", 200)) * 1000)  # 1000-byte lines
+        lines = int(float(b.ctx.get("output_mb", 20)) * 1000)  # 1000-byte lines
         b.prepend(b.first, f'for _i in range({lines}):\n    print(f"{{_i:08d}} " + "." * 990)\n')
     else:  # pragma: no cover - the catalogue and this function list the same names
         raise AssertionError(f"no builder for {n}")
@@ -758,7 +758,7 @@ def make_attack(name: str, released: Path, master: Path, root: Path, student: st
     ``ctx``: ``secrets`` (strings of the instructor's environment that must never leak), ``shadow``
     (default ``/etc/shadow``), ``secret_file`` (a private file outside the course, linked by
     ``symlink_shadow``), ``peer`` (another student's notebook, default ``submitted/correct/...``),
-    ``output_mb`` (``honest_large_output``, default 200), ``timestamp``.
+    ``output_mb`` (``honest_large_output``, default 20: above both output caps, yet printed well within a cell's time limit on a loaded machine), ``timestamp``.
     """
     if name not in ATTACKS:
         raise ValueError(f"unknown attack {name!r}; choose one of {', '.join(ATTACKS)}")

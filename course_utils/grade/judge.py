@@ -92,30 +92,52 @@ def connect(channel: str, wait: float = 60.0) -> Peer:
             if time.monotonic() > deadline:
                 raise StudentKernelStopped(f"the student's kernel never opened the grading channel ({path})") from None
             time.sleep(0.05)
-    _peer = Peer(sock, "judge", {}, _exception)
+    _peer = _JudgePeer(sock, "judge", {}, _exception)
     return _peer
 
 
 WAITING_MARK = "judge-waiting"  # in the channel folder while the judge waits for the student
 
 
+class _JudgePeer(Peer):
+    """The judge's end: every request to the student, a proxy's call included, marks the judge as waiting.
+
+    The marker tells the grader's clock whose turn it is: a student function that does not return
+    (called by a test through its proxy, or by ``bind``/``aws``) is interrupted as the student's.
+    It stays while any request is outstanding (a callback the student makes meanwhile is served
+    inside it), and a closed channel means the student's kernel stopped.
+    """
+
+    _depth = 0
+
+    def request(self, op: str, **fields: Any) -> Any:
+        from .wire import ChannelClosed
+
+        mark = os.path.join(_channel, WAITING_MARK) if _channel else None
+        self._depth += 1
+        if mark and self._depth == 1:
+            open(mark, "w").close()
+        try:
+            return super().request(op, **fields)
+        except (ChannelClosed, ConnectionError, BrokenPipeError) as exc:
+            raise StudentKernelStopped(f"the student's kernel stopped ({exc})") from None
+        finally:
+            self._depth -= 1
+            if mark and self._depth == 0:
+                try:
+                    os.unlink(mark)
+                except OSError:
+                    pass
+
+
 def _request(op: str, **fields: Any) -> Any:
-    """A request to the student; the marker tells the grader's clock whose turn it is."""
+    """A request to the student (see :class:`_JudgePeer` for the waiting marker)."""
     from .wire import ChannelClosed
 
-    mark = os.path.join(_channel, WAITING_MARK) if _channel else None
-    if mark:
-        open(mark, "w").close()
     try:
         return peer().request(op, **fields)
     except (ChannelClosed, ConnectionError, BrokenPipeError) as exc:
         raise StudentKernelStopped(f"the student's kernel stopped ({exc})") from None
-    finally:
-        if mark:
-            try:
-                os.unlink(mark)
-            except OSError:
-                pass
 
 
 def bind(names: list[str], namespace: dict[str, Any]) -> list[str]:
