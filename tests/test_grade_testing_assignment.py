@@ -231,21 +231,7 @@ def test_a_black_box_shows_nothing_of_its_handler_over_the_channel():
 
 
 # --------------------------------------------------------------------------- graded by the sandboxed grader (slow)
-try:  # the e2e module's fixture, when it is importable (same checks: bubblewrap, the kernelspec)
-    from test_grade_e2e import sandbox_ready  # noqa: F401
-except ImportError:  # pragma: no cover - a fallback with the same behaviour
-    @pytest.fixture(scope="module")
-    def sandbox_ready(in_ci):
-        from course_utils.grade.autograde import sandbox_problem
-        from course_utils.grade.kernelspec import install, installed_spec
-
-        if installed_spec() is None:
-            install()
-        problem = sandbox_problem()
-        if problem:
-            if in_ci:
-                pytest.fail(f"grading sandbox unavailable under CI: {problem}")
-            pytest.skip(f"grading sandbox unavailable: {problem}")
+from test_grade_e2e import sandbox_ready  # noqa: E402,F401 (the e2e module's fixture: bubblewrap and the kernelspec, checked once)
 
 
 SOME_ANSWERS = {  # catches some bugs only; task 3's test fails on the correct handler

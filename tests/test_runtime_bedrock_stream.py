@@ -7,6 +7,7 @@ import json
 import re
 
 import boto3
+from test_runtime_bedrock_runtime import guard  # noqa: F401 (the same guardrail fixture)
 import pytest
 from botocore.exceptions import ClientError
 
@@ -71,17 +72,6 @@ def test_converse_stream_request_errors_as_converse(rt):
     with pytest.raises(ClientError) as e:
         rt.converse_stream(modelId="acme.unknown-v1:0", messages=_user("x"))
     assert _code(e) == ("ValidationException", "The provided model identifier is invalid.")
-
-
-@pytest.fixture
-def guard(aws):
-    b = boto3.client("bedrock", region_name=R)
-    g = b.create_guardrail(name="support", blockedInputMessaging="INPUT BLOCKED", blockedOutputsMessaging="OUTPUT BLOCKED",
-                           wordPolicyConfig={"wordsConfig": [{"text": "competitor"}]},
-                           sensitiveInformationPolicyConfig={"piiEntitiesConfig": [
-                               {"type": "EMAIL", "action": "ANONYMIZE", "inputEnabled": False, "outputEnabled": True}]})
-    b.create_guardrail_version(guardrailIdentifier=g["guardrailId"])
-    return g
 
 
 def test_converse_stream_guardrail_blocks_input_and_masks_output(rt, guard):
