@@ -468,8 +468,8 @@ def test_a_test_that_reads_the_variants_learns_nothing(graded):
     nb = json.loads((root / "autograded" / "snoop" / NAME / f"{NAME}.ipynb").read_text(encoding="utf-8"))
     texts = ["".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []) if o.get("output_type") == "stream"]
     report = next(json.loads(t.split(REPORT_TAG, 1)[1].splitlines()[0]) for t in texts if REPORT_TAG in t)
-    # the run cell (the reference, here), the visible check, then the handler twice and three variants in the judge
-    assert len(report) >= 1 + 1 + 2 + 3, len(report)
+    # the judge's calls: the visible check, then the handler twice and three variants (the run cell's own
+    # pytest run in the student's kernel is not counted: it depends on how fast that kernel imports pytest)
     judged = [r for r in report if r["repr"] != repr(None) and "judge's" in r["repr"]]
     assert len(judged) >= 1 + 2 + 3, [r["repr"] for r in report]
     assert {r["repr"] for r in judged} == {"<judge's function handler>"} and {r["name"] for r in judged} == {"handler"}
