@@ -299,8 +299,16 @@ def _snoop(handler):
                     hits.append("string " + value[:100])
     if not _FILES:  # the files this kernel can read where a leak would land (once: they do not change)
         _FILES.append([])
+        import sys as _sys
+        import course_utils as _cu
+        # the code this kernel runs on (the course package, the Python installation) is public and
+        # names the markers itself (the grader's own source); it is read-only in the sandbox
+        installed = tuple(_os.path.realpath(p) + _os.sep for p in {_os.path.dirname(_cu.__file__), _sys.prefix, _sys.base_prefix})
         for root in ["/home", "/tmp", _os.getcwd()]:
             for top, dirs, names in _os.walk(root):
+                if (_os.path.realpath(top) + _os.sep).startswith(installed):
+                    dirs[:] = []
+                    continue
                 for name in names[:5000]:
                     path = _os.path.join(top, name)
                     try:
