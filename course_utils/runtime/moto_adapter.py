@@ -48,6 +48,7 @@ LAZY_MODULES: tuple[str, ...] = (
     "moto.apigateway.models", "moto.apigateway.responses",
     "moto.bedrock.responses", "moto.bedrockruntime.responses", "moto.comprehend.responses", "moto.logs.responses",
     "moto.appconfig.models", "moto.appconfig.responses",
+    "moto.cloudformation.models", "moto.cloudformation.responses", "moto.cloudformation.parsing",
 )
 
 
@@ -649,3 +650,129 @@ def alarm_states(account_id: str, region: str) -> dict[str, tuple[str, bool, flo
 
 
 __all__ += ["appconfig_backend", "alarm_states"]
+
+
+# --- KMS across accounts and AWS managed policies (patches_kms.py) ---
+
+
+def kms_key(account_id: str, region: str, key_ref: str) -> Any | None:
+    """moto's KMS key named by ``key_ref`` (key id, key ARN, alias name or alias ARN) in an account and
+    Region, or None (an account or Region with no KMS backend yet is not created)."""
+    from moto.kms.models import kms_backends
+
+    regions = dict.get(kms_backends, account_id)
+    if regions is None or region not in dict.keys(regions):
+        return None
+    backend = regions[region]
+    try:
+        key_id = backend.any_id_to_key_id(key_ref)
+    except (AttributeError, TypeError):  # an alias that names no key
+        return None
+    return backend.keys.get(key_id)
+
+
+def kms_key_owner(region: str, key_id: str) -> str | None:
+    """The account whose KMS backend in ``region`` holds the key ``key_id``, or None."""
+    from moto.kms.models import kms_backends
+
+    for account_id, regions in list(dict.items(kms_backends)):
+        if region in dict.keys(regions) and key_id in regions[region].keys:
+            return str(account_id)
+    return None
+
+
+def kms_ciphertext_key_id(blob: bytes) -> str | None:
+    """The key id moto wrote into a symmetric ciphertext blob, or None if it is not one of moto's."""
+    from moto.kms.utils import _deserialize_ciphertext_blob
+
+    try:
+        return str(_deserialize_ciphertext_blob(blob).key_id)
+    except Exception:  # struct.error, UnicodeDecodeError: not moto's format
+        return None
+
+
+def aws_managed_policies_text() -> str:
+    """moto's bundled copy of AWS managed policies (JSON text: name -> Path, DefaultVersionId, Document, dates)."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return str(aws_managed_policies_data)
+
+
+def new_aws_managed_policy(name: str, account_id: str, region: str, data: dict[str, Any]) -> Any:
+    """moto's ``AWSManagedPolicy`` object for one entry of :func:`aws_managed_policies_text`."""
+    from moto.iam.models import AWSManagedPolicy
+
+    return AWSManagedPolicy.from_data(name, account_id, region, data)
+
+
+__all__ += ["kms_key", "kms_key_owner", "kms_ciphertext_key_id", "aws_managed_policies_text", "new_aws_managed_policy"]
+
+
+# --- CloudFormation failures (patches_cfn.py): accessors cfn_failures.py needs ------------------------------
+
+
+def service_error_parts(exc: BaseException) -> tuple[str, str, int] | None:
+    """(error code, message, HTTP status) of an error a moto service raised; None for anything else."""
+    from moto.core.exceptions import ServiceException
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, ServiceException):
+        return str(exc.code), str(exc.message), 400
+    if isinstance(exc, HTTPException) and getattr(exc, "error_type", None):
+        return str(exc.error_type), str(getattr(exc, "message", "")), int(exc.code or 400)
+    return None
+
+
+def cfn_event(stack: Any, logical_id: str, physical_id: str, resource_type: str, status: str, reason: str | None) -> Any:
+    """A new moto stack ``Event`` (sent to the stack's notification topics, as moto's own are)."""
+    from moto.cloudformation.models import Event
+
+    event = Event(stack.stack_id, stack.name, logical_id, physical_id, resource_type, status, reason, None)
+    event.sendToSns(stack.account_id, stack.region_name, stack.notification_arns)
+    return event
+
+
+def cfn_validation_error(message: str) -> Exception:
+    """CloudFormation's ``ValidationError`` (HTTP 400) with ``message``."""
+    from moto.cloudformation.exceptions import ValidationError
+
+    return ValidationError(message=message)
+
+
+def cfn_failed_stack(stack: Any, kept: list[str]) -> None:
+    """A stack whose creation failed: no outputs or exports, and only the ``kept`` resources in its map
+    (moto's map creates a listed resource on first read, which would retry the failed one)."""
+    from moto.cloudformation.models import cloudformation_backends
+    from moto.cloudformation.parsing import OutputMap
+
+    backend = cloudformation_backends[stack.account_id][stack.region_name]
+    for name in [n for n, e in backend.exports.items() if e.exporting_stack_id == stack.stack_id]:
+        backend.exports.pop(name)
+    stack.output_map = OutputMap(stack.resource_map, {"Outputs": {}}, stack.stack_id)
+    names = stack.resource_map._resource_json_map
+    stack.resource_map._resource_json_map = {k: v for k, v in names.items() if k in kept}
+
+
+def cfn_forget_stack(stack: Any) -> None:
+    """Move a stack to the deleted stacks (found by stack id only, listed as DELETE_COMPLETE)."""
+    from moto.cloudformation.models import cloudformation_backends
+
+    backend = cloudformation_backends[stack.account_id][stack.region_name]
+    backend.stacks.pop(stack.stack_id, None)
+    backend.deleted_stacks[stack.stack_id] = stack
+
+
+__all__ += ["service_error_parts", "cfn_event", "cfn_validation_error", "cfn_failed_stack", "cfn_forget_stack"]
+
+
+# --- S3 Lifecycle and restores (patches_s3.py) ---
+
+
+def s3_backend(account_id: str, partition: str) -> Any:
+    """moto's S3 backend of an account and partition (``buckets``: name -> FakeBucket)."""
+    from moto.s3.models import s3_backends
+
+    return s3_backends[account_id][partition]
+
+
+__all__ += ["s3_backend"]

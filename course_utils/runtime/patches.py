@@ -20,7 +20,10 @@ from .patch_point import PatchPoint
 from .patches_ai import BEDROCK, BEDROCK_USED
 from .patches_appconfig import APPCONFIG, APPCONFIG_USED
 from .patches_logs import LOGS, LOGS_USED
+from .patches_kms import KMS, KMS_USED
 from .patches_privacy import PRIVACY, PRIVACY_USED
+from .patches_cfn import CFN, CFN_USED
+from .patches_s3 import S3, S3_USED
 
 __all__ = ["PatchPoint", "REPLACED", "USED"]
 
@@ -154,6 +157,14 @@ REPLACED: tuple[PatchPoint, ...] = (
         "moto.apigateway.models.Stage.to_json", "wrap", ("self",),
         "return the kept canarySettings from GetStage/UpdateStage like AWS", "stages:wrap_stage_to_json",
     ),
+    PatchPoint(
+        "moto.apigateway.models.APIGatewayBackend.put_integration", "wrap",
+        ("self", "function_id", "resource_id", "method_type", "integration_type", "uri", "integration_method",
+         "credentials", "request_templates", "passthrough_behavior", "tls_config", "cache_namespace",
+         "timeout_in_millis", "request_parameters", "content_handling", "connection_type"),
+        "moto accepts any timeoutInMillis and returns none by default: refuse values outside 50-29,000 ms "
+        "(BadRequestException) and store the 29,000 ms default", "apigw_limits:wrap_put_integration",
+    ),
     # --- speed-ups (speedups.py): the same results without work repeated for nothing ----------------
     PatchPoint(
         "moto.core.utils.create_loader", "wrap", (),
@@ -175,7 +186,7 @@ REPLACED: tuple[PatchPoint, ...] = (
         "freeze_time's first scan reads dir() of every module, importing what lazy modules (IPython, "
         "course_utils.quiz) export: scan what they hold instead", "speedups:lazy_module_attributes",
     ),
-) + BEDROCK + PRIVACY + LOGS + APPCONFIG
+) + BEDROCK + PRIVACY + LOGS + APPCONFIG + KMS + CFN + S3
 
 USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.awslambda.utils.get_backend", "use", ("account_id", "region"),
@@ -206,4 +217,4 @@ USED: tuple[PatchPoint, ...] = (
                "AWS_IAM method authorization: IAM users' access keys and policies (sigv4.py)"),
     PatchPoint("moto.core.models.responses_mock", "use", (),
                "register the execute-api data plane with moto's `responses` mock (re-done after reset)"),
-) + BEDROCK_USED + PRIVACY_USED + LOGS_USED + APPCONFIG_USED
+) + BEDROCK_USED + PRIVACY_USED + LOGS_USED + APPCONFIG_USED + KMS_USED + CFN_USED + S3_USED
