@@ -73,11 +73,21 @@ def _scratch_dir() -> Path:
     return _scratch
 
 
+def _no_installed_plugins() -> tuple[str, ...]:
+    """``-p no:<name>`` for every pytest plugin installed in the environment (hypothesis, anyio, ...):
+    a notebook's tests don't use them, and loading them costs about a second per run."""
+    from importlib.metadata import entry_points
+
+    names = sorted({ep.name for ep in entry_points(group="pytest11")})
+    return tuple(arg for name in names for arg in ("-p", f"no:{name}"))
+
+
 def configure() -> None:
-    """Set ipytest up for this notebook (``%%ipytest`` magic, assert rewriting); safe to call again."""
+    """Set ipytest up for this notebook (``%%ipytest`` magic, assert rewriting); safe to call again.
+    The magic runs without the environment's installed pytest plugins, as :func:`run_tests` does."""
     import ipytest
 
-    ipytest.autoconfig(raise_on_error=False, clean="test_*", addopts=ADDOPTS)
+    ipytest.autoconfig(raise_on_error=False, clean="test_*", addopts=ADDOPTS + _no_installed_plugins())
 
 
 def load_handler(name: str, source: str) -> types.ModuleType:

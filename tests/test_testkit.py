@@ -182,13 +182,14 @@ shell.run_cell("TEST_DATA = 42\\ndef test_old():\\n    assert True\\n")
 result = shell.run_cell("%%ipytest\\ndef test_fails():\\n    assert 1 + 1 == 3\\n")
 print("RESULT " + json.dumps({"raise_on_error": ipytest._config.current_config["raise_on_error"],
       "clean": ipytest._config.current_config["clean"], "error": repr(result.error_in_exec),
-      "exit_code": int(ipytest.exit_code), "data": shell.user_ns.get("TEST_DATA"), "old": "test_old" in shell.user_ns}))
+      "exit_code": int(ipytest.exit_code), "data": shell.user_ns.get("TEST_DATA"), "old": "test_old" in shell.user_ns,
+      "installed_plugin_loaded": "_hypothesis_pytestplugin" in sys.modules}))
 """
 
 
 def test_configure_is_safe_to_run_twice_and_failures_do_not_raise(tmp_path):
     """In a fresh interpreter (as in a notebook's kernel): configure twice, a failing %%ipytest cell
-    reports exit code 1 without raising, and only test_* names are cleaned."""
+    reports exit code 1 without raising, only test_* names are cleaned, and installed plugins stay out."""
     import json
     import subprocess
     import sys
@@ -200,3 +201,5 @@ def test_configure_is_safe_to_run_twice_and_failures_do_not_raise(tmp_path):
     assert r["raise_on_error"] is False and r["clean"] == "test_*"
     assert r["error"] == "None" and r["exit_code"] == 1, r
     assert r["data"] == 42 and r["old"] is False, r  # only test_* was cleaned
+    # hypothesis's pytest plugin is installed (an entry point) but stays out of the magic's runs
+    assert r["installed_plugin_loaded"] is False, r
