@@ -1,4 +1,4 @@
-"""S3 Lifecycle, restores and Lambda EphemeralStorage in the sandbox, seen through plain boto3 calls."""
+"""S3 Lifecycle and archive restores in the sandbox, seen through plain boto3 calls."""
 
 from __future__ import annotations
 
@@ -187,15 +187,3 @@ def test_restore_on_an_object_that_is_not_archived_is_refused(s3):
     assert error(lambda: s3.restore_object(Bucket="lc-warm", Key="w", RestoreRequest={"Days": 1}))[0::2] == (
         "InvalidObjectState", 403)
 
-
-def test_lambda_ephemeral_storage_update_is_kept_and_limited(aws):
-    from course_utils import deploy
-
-    lam = boto3.client("lambda")
-    deploy.function("lc-tmp", "def handler(event, context):\n    return 1\n")
-    assert lam.update_function_configuration(FunctionName="lc-tmp", EphemeralStorage={"Size": 4096})[
-        "EphemeralStorage"] == {"Size": 4096}
-    assert error(lambda: lam.update_function_configuration(FunctionName="lc-tmp", EphemeralStorage={"Size": 20000})) == (
-        "ValidationException", "1 validation error detected: Value '20000' at 'ephemeralStorage.size' failed to "
-                               "satisfy constraint: Member must have value less than or equal to 10240", 400)
-    assert lam.get_function_configuration(FunctionName="lc-tmp")["EphemeralStorage"] == {"Size": 4096}
