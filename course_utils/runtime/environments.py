@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import Any, Callable
 
 from .scratch import scratch_dir
+from .library_state import fresh_environment
 
 __all__ = ["ExecutionEnvironment", "EnvironmentPool", "fingerprint", "cleanup_dirs"]
 
@@ -147,6 +148,7 @@ class ExecutionEnvironment:
 
     def initialise(self) -> None:
         """Import the handler module (runs module-level init code); worker thread."""
+        fresh_environment()  # libraries' "first invocation of this environment" flags start afresh
         handler = self.fn.handler or "lambda_function.lambda_handler"
         module_name, _, func_name = handler.rpartition(".")
         module_name = module_name.replace("/", ".")

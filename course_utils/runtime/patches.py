@@ -218,3 +218,9 @@ USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.core.models.responses_mock", "use", (),
                "register the execute-api data plane with moto's `responses` mock (re-done after reset)"),
 ) + BEDROCK_USED + PRIVACY_USED + LOGS_USED + APPCONFIG_USED + KMS_USED + CFN_USED + S3_USED
+
+# S3 Object Ownership (new buckets: Bucket owner enforced; object ACLs refused): patches_s3_ownership.py
+from .patches_s3_ownership import S3_OWNERSHIP, S3_OWNERSHIP_USED  # noqa: E402
+
+REPLACED = REPLACED + S3_OWNERSHIP
+USED = USED + S3_OWNERSHIP_USED
