@@ -89,3 +89,32 @@ def test_a_proxy_without_registered_targets_has_no_port(aws):
     _vpc()
     with pytest.raises(ValueError, match="register exactly one database port first"):
         reach.rds_proxy("orders-proxy")
+
+
+def test_show_checks_a_what_if_vpc_config_without_calling_aws(aws, capsys, monkeypatch):
+    ids = _vpc()
+    net = reach.read_network(ids["vpc"])
+    fn = reach.function_network("in-vpc")
+    import botocore.client
+
+    def no_calls(*args, **kwargs):  # show() must work from the data already read
+        raise AssertionError("show() made an AWS call")
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", no_calls)
+    public = reach.show(reach.FunctionNetwork((ids["p"],), fn.security_group_ids), [reach.internet()], net, why=True)
+    private = reach.show(fn, [reach.internet()], net)
+    assert public[0].reachable is False and public[0].via.startswith("internet gateway igw-")
+    assert private[0].reachable is True and private[0].via.startswith("NAT gateway nat-")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("❌ the internet") and "no public IP" in out[1]  # why=True prints the reasons
+    assert out[-1].startswith("✅ the internet") and all(line.startswith("     - ") for line in out[1:-1])  # no blockers
+
+
+def test_the_driver_reuses_one_client_per_service_and_session(aws):
+    import boto3
+
+    assert reach._client("ec2") is reach._client("ec2")
+    given = boto3.client("ec2")
+    assert reach._client("ec2", given) is given
+    boto3.setup_default_session()  # a new default session gets new clients
+    assert reach._client("ec2") is not given

@@ -17,15 +17,25 @@ from ..rules import vpc_reachability as _engine
 from ..rules.vpc_reachability import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.vpc_reachability import FunctionNetwork, Network, Target, Verdict, check, network, resource
 
-__all__ = [*_engine.__all__, "function_network", "read_network", "rds_instance", "rds_proxy", "check_function", "report"]
+__all__ = [*_engine.__all__, "function_network", "read_network", "rds_instance", "rds_proxy", "check_function", "report", "show"]
+
+
+_clients: dict[str, tuple[Any, Any]] = {}
 
 
 def _client(service: str, given: Any = None) -> Any:
+    """``given``, else a client of boto3's default session, made once per session and service."""
     if given is not None:
         return given
     import boto3
 
-    return boto3.client(service)
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    session = boto3.DEFAULT_SESSION
+    cached = _clients.get(service)
+    if cached is None or cached[0] is not session:
+        cached = _clients[service] = (session, session.client(service))
+    return cached[1]
 
 
 def function_network(function_name: str, *, lam: Any = None) -> FunctionNetwork:
@@ -89,12 +99,23 @@ def check_function(function_name: str, targets: Iterable[Target], *, lam: Any = 
     return [check(fn, t, net) for t in targets]
 
 
-def report(function_name: str, targets: Iterable[Target], *, why: bool = False, **clients: Any) -> list[Verdict]:
-    """Print one line per target, with every reason when ``why``, else what blocks it; return the verdicts."""
-    verdicts = check_function(function_name, targets, **clients)
+def _print(verdicts: Iterable[Verdict], why: bool) -> None:
     for v in verdicts:
         mark = {True: "✅", False: "❌", None: "❔"}[v.reachable]
         print(f"{mark} {v.target:<22} via {v.via}")
         for reason in v.reasons if why else v.blockers:
             print(f"     - {reason}")
+
+
+def report(function_name: str, targets: Iterable[Target], *, why: bool = False, **clients: Any) -> list[Verdict]:
+    """Print one line per target, with every reason when ``why``, else what blocks it; return the verdicts."""
+    verdicts = check_function(function_name, targets, **clients)
+    _print(verdicts, why)
+    return verdicts
+
+
+def show(fn: FunctionNetwork, targets: Iterable[Target], net: Network | None, *, why: bool = False) -> list[Verdict]:
+    """Like :func:`report`, for a ``VpcConfig`` and a network already read (no AWS call): try a "what if"."""
+    verdicts = [check(fn, t, net) for t in targets]
+    _print(verdicts, why)
     return verdicts
