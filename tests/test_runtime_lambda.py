@@ -179,6 +179,19 @@ def test_timeout_is_enforced(aws):
     assert "Task timed out after 1.00 seconds" in tail and "Status: timeout" in tail
 
 
+def test_invoke_inside_time_travel_runs_to_the_end(aws):
+    """A handler that makes AWS calls, invoked while the notebook's clock is frozen, finishes normally:
+    the timeout is measured on a clock time travel does not freeze (it used to fire at once)."""
+    from freezegun import freeze_time
+
+    make_function("listing", "import boto3\ndef handler(e, c):\n    boto3.client('s3').list_buckets()\n"
+                  "    return c.get_remaining_time_in_millis() > 0\n", Timeout=3)
+    with freeze_time("2026-01-05 09:00:00"):
+        resp, body = invoke_json("listing")
+    assert "FunctionError" not in resp, body
+    assert body is True
+
+
 def test_reserved_concurrency_zero_throttles(aws):
     make_function("off", "def handler(e, c):\n    return 1\n")
     lam = boto3.client("lambda")

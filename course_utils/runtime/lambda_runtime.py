@@ -43,6 +43,14 @@ from typing import Any
 from . import capture
 from .environments import EnvironmentPool, ExecutionEnvironment, HandlerNotFound, ImportModuleError
 
+
+def _clock() -> float:
+    """Seconds on a monotonic clock that time travel leaves alone: freezegun freezes ``time.monotonic``
+    for the notebook's thread but not for the handler's worker thread, so timeouts measured with it
+    fired at once inside ``freeze_time``."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC) if hasattr(time, "clock_gettime") else time.monotonic()
+
+
 __all__ = [
     "InvokeResult",
     "InvocationRecord",
@@ -118,7 +126,7 @@ class LambdaContext:
         self._deadline = deadline
 
     def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))
+        return max(0, int((self._deadline - _clock()) * 1000))
 
     def __repr__(self) -> str:
         return f"LambdaContext(function_name={self.function_name!r}, aws_request_id={self.aws_request_id!r})"
@@ -302,7 +310,7 @@ def _run(fn: Any, event: Any, invoked_arn: str, invocation_type: str, request_id
                 finally:
                     outcome.init_ms = (time.perf_counter() - t0) * 1000
                 outcome.in_init = False
-            outcome.handler_start = time.monotonic()
+            outcome.handler_start = _clock()
             outcome.init_done.set()
             context = LambdaContext(fn, env, request_id, invoked_arn, outcome.handler_start + timeout)
             outcome.result = env.handler(event, context)  # type: ignore[misc]
@@ -325,7 +333,7 @@ def _run(fn: Any, event: Any, invoked_arn: str, invocation_type: str, request_id
             worker = threading.Thread(target=work, name=f"lambda-{fn.function_name}-{request_id[:8]}", daemon=True)
             worker.start()
             outcome.init_done.wait(INIT_TIMEOUT_S)
-            remaining = (outcome.handler_start + timeout - time.monotonic()) if outcome.handler_start else 0.0
+            remaining = (outcome.handler_start + timeout - _clock()) if outcome.handler_start else 0.0
             if not outcome.done.wait(max(0.0, remaining)):
                 timed_out = True
         finally:

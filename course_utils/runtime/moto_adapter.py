@@ -776,3 +776,46 @@ def s3_backend(account_id: str, partition: str) -> Any:
 
 
 __all__ += ["s3_backend"]
+
+# --- S3 presigned URLs (patches_sign.py) ---
+
+
+def sts_credentials(access_key: str) -> tuple[str, Any] | None:
+    """(secret key, expiration as an aware datetime) of STS AssumeRole credentials, in any account; else None."""
+    from datetime import timezone
+
+    from moto.sts.models import sts_backends
+
+    for regions in list(dict.values(sts_backends)):
+        for backend in list(dict.values(regions)):
+            role = backend.get_assumed_role_from_access_key(access_key)
+            if role is not None:
+                expiration = role.expiration
+                if expiration.tzinfo is None:
+                    expiration = expiration.replace(tzinfo=timezone.utc)
+                return str(role.secret_access_key), expiration
+    return None
+
+
+def sigv2_query_signature(method: str, url: str, headers: dict[str, str], *, expires: str, auth_path: str,
+                          access_key: str, secret_key: str) -> str:
+    """The S3 SigV2 query-string signature botocore computes (``headers``: content-md5/-type and x-amz-*)."""
+    from urllib.parse import urlsplit
+
+    from botocore.auth import HmacV1Auth
+    from botocore.awsrequest import HTTPHeaders
+    from botocore.credentials import Credentials
+
+    class _AtExpires(HmacV1Auth):  # query auth signs the Expires time where header auth signs the Date
+        def _get_date(self) -> str:
+            return expires
+
+    signed = HTTPHeaders()
+    for name, value in headers.items():
+        signed[name] = value
+    auth = _AtExpires(Credentials(access_key, secret_key))
+    return str(auth.sign_string(auth.canonical_string(method.upper(), urlsplit(url), signed, auth_path=auth_path)))
+
+
+__all__ += ["sts_credentials", "sigv2_query_signature"]
+

@@ -224,3 +224,8 @@ from .patches_s3_ownership import S3_OWNERSHIP, S3_OWNERSHIP_USED  # noqa: E402
 
 REPLACED = REPLACED + S3_OWNERSHIP
 USED = USED + S3_OWNERSHIP_USED
+# S3 presigned URLs (signature, expiry, credentials checked as on AWS): patches_sign.py
+from .patches_sign import SIGN, SIGN_USED  # noqa: E402
+
+REPLACED = REPLACED + SIGN
+USED = USED + SIGN_USED
