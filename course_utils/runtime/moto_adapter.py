@@ -777,6 +777,7 @@ def s3_backend(account_id: str, partition: str) -> Any:
 
 __all__ += ["s3_backend"]
 
+
 # --- S3 presigned URLs (patches_sign.py) ---
 
 
@@ -819,3 +820,25 @@ def sigv2_query_signature(method: str, url: str, headers: dict[str, str], *, exp
 
 __all__ += ["sts_credentials", "sigv2_query_signature"]
 
+
+# --- X-Ray active tracing (patches_xray.py, xray_tracing.py) -------------------------------------------
+#: the course's API Gateway data plane is imported on first use too (0.16 s): patch it then
+LAZY_MODULES = LAZY_MODULES + ("course_utils.runtime.apigateway",)
+
+
+def put_trace_segment(account_id: str, region: str, document: str) -> None:
+    """Store one segment document in moto's X-Ray backend, as ``PutTraceSegments`` does."""
+    from moto.xray.models import xray_backends
+
+    xray_backends[account_id][region].process_segment(document)
+
+
+def add_builtin_handler(event: str, handler: Callable[..., Any]) -> None:
+    """Register a botocore event handler for every session created from now on (appended, idempotent)."""
+    import botocore.handlers
+
+    if (event, handler) not in botocore.handlers.BUILTIN_HANDLERS:
+        botocore.handlers.BUILTIN_HANDLERS.append((event, handler))
+
+
+__all__ += ["put_trace_segment", "add_builtin_handler"]

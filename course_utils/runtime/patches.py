@@ -229,3 +229,8 @@ from .patches_sign import SIGN, SIGN_USED  # noqa: E402
 
 REPLACED = REPLACED + SIGN
 USED = USED + SIGN_USED
+# X-Ray active tracing (Lambda Active, REST stages with tracingEnabled, SDK subsegments): patches_xray.py
+from .patches_xray import XRAY, XRAY_USED  # noqa: E402
+
+REPLACED = REPLACED + XRAY
+USED = USED + XRAY_USED

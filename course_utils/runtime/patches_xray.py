@@ -1,0 +1,47 @@
+"""The internals X-Ray active tracing wraps, calls or reads: a table, data only.
+
+Traced Lambda invocations and REST API stages send segments (:mod:`.xray_tracing`). Appended to
+:data:`course_utils.runtime.patches.REPLACED` and ``USED``; see that module for the kinds.
+
+The two ``wrap`` entries are seams of the course's own runtime, not moto: every invocation passes
+through ``lambda_runtime.run`` and every REST API request through ``apigateway.handle``, so wrapping
+them adds tracing without touching those modules (and keeps the patch installed, checked and undone
+like the others). ``course_utils.runtime.apigateway`` is patched when it is first imported
+(:data:`course_utils.runtime.moto_adapter.LAZY_MODULES`), as moto's API Gateway modules are.
+Importing this module imports nothing and changes nothing.
+"""
+
+from __future__ import annotations
+
+from .patch_point import PatchPoint
+
+__all__ = ["XRAY", "XRAY_USED"]
+
+XRAY: tuple[PatchPoint, ...] = (
+    PatchPoint("course_utils.runtime.lambda_runtime:run", "wrap",
+               ("fn", "event", "invoked_arn", "invocation_type", "check_throttle", "request_id"),
+               "Active tracing: follow or make the sampling decision, set _X_AMZN_TRACE_ID for the handler, "
+               "record the AWS::Lambda and AWS::Lambda::Function segments (the SDK-call hooks are registered "
+               "with it)", "xray_tracing:wrap_run_and_hook"),
+    PatchPoint("course_utils.runtime.apigateway:handle", "wrap", ("api", "request", "match"),
+               "REST API stages: add X-Amzn-Trace-Id, record the AWS::ApiGateway::Stage segment when "
+               "tracingEnabled, pass the header to the Lambda integration", "xray_tracing:wrap_handle"),
+    PatchPoint("moto.awslambda.responses:LambdaResponse.update_function_configuration", "wrap", ("self",),
+               "moto drops TracingConfig from UpdateFunctionConfiguration: keep it, so tracing can be turned on "
+               "or off after CreateFunction", "xray_tracing:wrap_update_function_configuration"),
+)
+
+#: Internals only called or read; appended to :data:`course_utils.runtime.patches.USED`.
+XRAY_USED: tuple[PatchPoint, ...] = (
+    PatchPoint("moto.xray.models:xray_backends", "use", None, "the X-Ray backend traced calls write to"),
+    PatchPoint("moto.xray.models:XRayBackend.process_segment", "use", ("self", "doc"),
+               "store one segment document as PutTraceSegments does"),
+    PatchPoint("moto.awslambda.models:LambdaFunction.tracing_config", "read", (),
+               "the function's TracingConfig (Active or PassThrough)", set_in=("__init__",)),
+    PatchPoint("moto.apigateway.models:Stage.tracing_enabled", "read", (), "the stage's X-Ray tracing setting",
+               set_in=("__init__", "apply_operations")),
+    PatchPoint("moto.awslambda.responses:LambdaResponse.json_body", "read", (),
+               "the UpdateFunctionConfiguration request's TracingConfig"),
+    PatchPoint("moto.apigateway.models:RestAPI.name", "read", (), "the stage segment's name ({api}/{stage})",
+               set_in=("__init__",)),
+)
