@@ -1,10 +1,18 @@
 # Two commands: `make lab` opens the course, `make test` runs every test.
+# Instructors: `make instructor` opens JupyterLab with nbgrader's tools (guide: grading/README.md).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: lab test test-fast bench clean
+.PHONY: lab instructor test test-fast bench clean
+
+# Learners' Jupyter configuration (jupyter_config/learner/README.md): nbgrader's menu, panels and
+# server extensions off, the grading kernel not offered. Put first on JUPYTER_CONFIG_PATH, so the
+# learner's own ~/.jupyter still applies; `make instructor` leaves it out.
+LEARNER_CONFIG := $(CURDIR)/jupyter_config/learner
+ALLOW_ROOT     := $(if $(filter 0,$(shell id -u)),--allow-root)
+LAB_ARGS       ?=
 
 $(STAMP): requirements.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=/path/to/python3.11)")'
@@ -20,7 +28,13 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_index.ipynb
+	JUPYTER_CONFIG_PATH="$(LEARNER_CONFIG)$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))" \
+	  $(BIN)/jupyter lab $(ALLOW_ROOT) $(LAB_ARGS) notebooks/00_index.ipynb
+
+# Started in grading/ (formgrader reads nbgrader_config.py from the working folder), serving the
+# whole repository (the course folder must lie inside the served folder).
+instructor: $(STAMP)
+	cd grading && "$(CURDIR)/$(BIN)/jupyter" lab $(ALLOW_ROOT) --ServerApp.root_dir="$(CURDIR)" $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

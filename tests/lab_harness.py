@@ -2,8 +2,9 @@
 
 Used by the ``lab`` and ``page`` fixtures in ``conftest.py``. JupyterLab serves a temporary
 copy of ``notebooks/`` (running cells in the browser never touches the repository) and is
-stopped when the test session ends. Chromium is never downloaded: the harness uses
-``/usr/bin/chromium`` (``apt-get install chromium``).
+stopped when the test session ends. Lab runs with the learners' configuration
+(``jupyter_config/learner``, as ``make lab`` and Binder do: no nbgrader tools, no grading kernel).
+Chromium is never downloaded: the harness uses ``/usr/bin/chromium`` (``apt-get install chromium``).
 
 The harness drives Lab through its own command registry (Lab runs with
 ``--LabApp.expose_app_in_browser``, which sets ``window.jupyterapp``), never through menus: a
@@ -31,8 +32,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "SCREENSHOTS", "Lab", "LabError", "chromium_available", "chromium_page",
-           "jupyterlab", "save_failure_artifacts"]
+__all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "LEARNER_CONFIG", "SCREENSHOTS", "Lab", "LabError", "chromium_available",
+           "chromium_page", "jupyterlab", "save_failure_artifacts"]
 
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -45,6 +46,7 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "build" / "screenshots"
+LEARNER_CONFIG = Path(__file__).resolve().parent.parent / "jupyter_config" / "learner"  # JUPYTER_CONFIG_PATH of the lab
 POLL_MS = 1_000  # how often a long wait looks for dialogs
 
 # The open notebook panel whose path is ``name`` (JupyterLab's main area), or null.
@@ -364,6 +366,8 @@ def jupyterlab(source: Path, workdir: Path, startup_timeout: float = 60.0) -> It
     env = dict(
         os.environ,
         JUPYTER_CONFIG_DIR=str(workdir / "config"),
+        # What learners get (`make lab`, Binder): no nbgrader menu or panels, no grading kernel.
+        JUPYTER_CONFIG_PATH=str(LEARNER_CONFIG),
         JUPYTER_RUNTIME_DIR=str(workdir / "runtime"),
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(workdir / "workspaces"),
