@@ -5,8 +5,14 @@ box in JupyterLab. Executed without a widget frontend (nbclient, nbconvert, GitH
 output also carries a readable text/plain and Markdown rendering of the questions.
 
 Stable CSS classes for tests and styling: ``course-quiz`` (the quiz), ``course-quiz-question``
-(one question, plus ``course-quiz-q-<id>``), ``course-quiz-check`` (its Check button) and
-``course-quiz-feedback`` (the ``Output`` that shows the verdict and the explanations).
+(one question, plus ``course-quiz-q-<id>``), ``course-quiz-check`` (its Check button),
+``course-quiz-try-again`` (its Try again button) and ``course-quiz-feedback`` (the ``Output`` that
+shows the verdict and the explanations).
+
+Accessibility (see :mod:`.a11y`): each question's options are one labelled group operated with the
+arrow keys, every button has a distinct accessible name (its tooltip), the feedback is announced,
+keys typed in a quiz never reach JupyterLab's notebook shortcuts, and a quiz shows the learner's
+last saved answer and its verdict (after a kernel restart too) with a Try again button.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ import html
 import random
 from typing import Any, Iterable
 
+from . import a11y
 from .bank import Bank, load_bank
 
-__all__ = ["quiz", "Quiz", "QuestionCard", "progress_widget", "ProgressWidget", "Readable", "set_output", "STYLE"]
+__all__ = ["quiz", "Quiz", "QuestionCard", "last_answers", "progress_widget", "ProgressWidget", "Readable", "set_output", "STYLE"]
 
 #: CSS shared by the course widgets: wrap long option labels instead of cutting them.
 STYLE = """<style>
@@ -29,7 +36,7 @@ STYLE = """<style>
 .course-result-wrong {color: #cf222e; font-weight: bold;}
 .course-explanations li {margin-bottom: 4px;}
 .course-table {border-collapse: collapse;} .course-table td, .course-table th {border: 1px solid #bbb; padding: 4px 8px;}
-</style>"""
+</style>""" + a11y.A11Y_STYLE
 
 
 def esc(text: Any) -> str:
@@ -107,18 +114,25 @@ class SharedLook:
 
 
 class QuestionCard:
-    """One question: the choices, a Check button and the feedback ``Output``."""
+    """One question: the choices, a Check button and the feedback ``Output``.
 
-    def __init__(self, question, number: int, total: int, store=None, source: str = "quiz", look: SharedLook | None = None) -> None:
+    Its widgets get their CSS classes when they are made (``_dom_classes=``), not from ``add_class``
+    afterwards: each ``add_class`` sends the browser one more message (about 600 for a domain
+    notebook's quizzes).
+    """
+
+    def __init__(self, question, number: int, total: int, store=None, source: str = "quiz", look: SharedLook | None = None,
+                 label: str = "Quiz", last: dict | None = None) -> None:
         import ipywidgets as w
 
         look = look or SharedLook()
         self.question, self.store, self.source = question, store, source
+        self.number, self.label = number, label
         q = question
         tags = ", ".join(q.tags)
         choose = f" <i>(Choose {q.choose}.)</i>" if q.type == "multiple" and "(Choose" not in q.stem else ""
         self.header = w.HTML(
-            f'<div class="course-quiz-stem"><b>Question {number} of {total}</b> '
+            f'<div class="course-quiz-stem {a11y.STEM}"><b>Question {number} of {total}</b> '
             f'<small>· domain {q.domain} · {esc(tags)}</small><br>{esc(q.stem)}{choose}</div>',
             layout=look.plain,
             style=look.html,
@@ -129,6 +143,7 @@ class QuestionCard:
                 value=None,
                 layout=look.full,
                 style=look.description,
+                _dom_classes=["course-quiz-choices", a11y.CHOICES],
             )
             self.checkboxes: list = []
             choices = self.selector
@@ -138,20 +153,63 @@ class QuestionCard:
                 w.Checkbox(value=False, description=_option_label(o.key, o.text), indent=False, layout=look.full, style=look.checkbox)
                 for o in q.options
             ]
-            choose_note = w.HTML(f"<b>Choose {q.choose}</b>", layout=look.plain, style=look.html)
-            choices = w.VBox([choose_note, *self.checkboxes], layout=look.plain)
-        choices.add_class("course-quiz-choices")
+            choose_note = w.HTML(f'<b class="{a11y.NOTE}">Choose {q.choose}</b>', layout=look.plain, style=look.html)
+            choices = w.VBox([choose_note, *self.checkboxes], layout=look.plain, _dom_classes=["course-quiz-choices", a11y.CHOICES])
         self.check_button = w.Button(
-            description="Check", button_style="primary", tooltip="Check your answer", layout=look.plain, style=look.button
+            description="Check", button_style="primary", tooltip=a11y.check_name(number, label), layout=look.plain,
+            style=look.button, _dom_classes=["course-quiz-check"],
         )
-        self.check_button.add_class("course-quiz-check")
-        self.feedback = w.Output(layout=look.plain)
-        self.feedback.add_class("course-quiz-feedback")
+        self.feedback = w.Output(layout=look.plain, _dom_classes=["course-quiz-feedback", a11y.LIVE])
         self.check_button.on_click(lambda _b: self.check())
-        self.widget = w.VBox([self.header, choices, self.check_button, self.feedback], layout=look.plain)
-        self.widget.add_class("course-quiz-question")
-        self.widget.add_class(f"course-quiz-q-{q.id}")
+        # Always present, hidden by a CSS class: adding a box child later would rebuild the feedback
+        # Output in the page, and a live region rebuilt with its text already in it is not announced.
+        self.try_again_button = w.Button(
+            description="Try again", tooltip=a11y.try_again_name(number, label), layout=look.plain, style=look.button,
+            _dom_classes=["course-quiz-try-again", a11y.HIDDEN],
+        )
+        self.try_again_button.on_click(lambda _b: self.try_again())
+        self.widget = w.VBox([self.header, choices, self.check_button, self.try_again_button, self.feedback],
+                             layout=look.plain, _dom_classes=["course-quiz-question", f"course-quiz-q-{q.id}", a11y.QUESTION])
         self.attempts = 0
+        self.restored: dict | None = None
+        if last is not None:
+            self.restore(last)
+
+    @property
+    def try_again_shown(self) -> bool:
+        return a11y.HIDDEN not in self.try_again_button._dom_classes
+
+    def _show_try_again(self, shown: bool) -> None:
+        """Show or hide the Try again button (one message to the browser)."""
+        if shown != self.try_again_shown:
+            (self.try_again_button.remove_class if shown else self.try_again_button.add_class)(a11y.HIDDEN)
+
+    def restore(self, record: dict) -> bool:
+        """Show a saved answer (a progress record) as the selection, with its verdict and a Try again button.
+
+        Judged again against the current question; a record whose options no longer exist is ignored.
+        """
+        q = self.question
+        chosen = [k for k in record.get("chosen", []) if isinstance(k, str)]
+        keys = {o.key for o in q.options}
+        if not chosen or not set(chosen) <= keys or (q.type == "single" and len(chosen) != 1):
+            return False
+        self.choose(chosen)
+        right = q.is_correct(chosen)
+        when = str(record.get("at", ""))[:10]
+        note = f"Your last answer{f' (saved {when})' if when else ''}:"
+        set_output(self.feedback, output_item(f"{note} {feedback_text(q, chosen, right)}",
+                                              f"<p><i>{esc(note)}</i></p>{feedback_html(q, chosen, right)}"))
+        self.restored = record
+        self._show_try_again(True)
+        return True
+
+    def try_again(self) -> None:
+        """Clear the selection and the feedback (nothing is recorded or deleted)."""
+        self.choose([])
+        set_output(self.feedback)
+        self.restored = None
+        self._show_try_again(False)
 
     def chosen(self) -> list[str]:
         if self.selector is not None:
@@ -190,6 +248,8 @@ class QuestionCard:
             store = get_store()
         store.record_answer(q.id, chosen, right, source=self.source)
         set_output(self.feedback, output_item(feedback_text(q, chosen, right), feedback_html(q, chosen, right)))
+        self.restored = None
+        self._show_try_again(True)
         return right
 
     def text(self, number: int) -> str:
@@ -226,13 +286,16 @@ def section_link(section: str) -> str:
 
 def feedback_html(q, chosen: list[str], right: bool) -> str:
     css = "course-result-right" if right else "course-result-wrong"
-    verdict = "✔ Correct!" if right else f"✘ Not quite. The right answer: {esc(', '.join(q.correct))}."
+    icon = '<span aria-hidden="true">✔</span> ' if right else '<span aria-hidden="true">✘</span> '
+    verdict = icon + ("Correct!" if right else f"Not quite. The right answer: {esc(', '.join(q.correct))}.")
     items = []
     for o in q.options:
         good = o.key in q.correct
-        mark = "✔" if good else "✘"
+        mark = '<span aria-hidden="true">✔</span>' if good else '<span aria-hidden="true">✘</span>'
+        word = "correct" if good else "wrong"
         mine = " <i>(your choice)</i>" if o.key in chosen else ""
-        items.append(f"<li><b>{mark} {esc(o.key)}.</b> {esc(o.text)}{mine}<br><small>{esc(o.explanation)}</small></li>")
+        items.append(f"<li><b>{mark} {esc(o.key)}. <span class=\"course-verdict-word\">[{word}]</span></b> {esc(o.text)}{mine}"
+                     f"<br><small>{esc(o.explanation)}</small></li>")
     refs = "".join(f' · <a href="{esc(r)}" target="_blank">{esc(r)}</a>' for r in q.references)
     return (
         f'<div class="course-quiz-result"><p class="{css}">{verdict}</p>'
@@ -244,22 +307,29 @@ def feedback_html(q, chosen: list[str], right: bool) -> str:
 class Quiz(Readable):
     """A section quiz: one :class:`QuestionCard` per question."""
 
-    def __init__(self, questions: list, notes: list[str] | None = None, title: str | None = None, store=None) -> None:
+    def __init__(self, questions: list, notes: list[str] | None = None, title: str | None = None, store=None,
+                 label: str | None = None) -> None:
+        """``label`` names the quiz in its buttons' accessible names (default: the title)."""
         import ipywidgets as w
 
         self.questions = list(questions)
         self.notes = list(notes or [])
         self.title = title or ("Quiz" if len(self.questions) != 1 else "Quick check")
+        self.label = label or self.title
         look = SharedLook()
-        self.cards = [QuestionCard(q, i + 1, len(self.questions), store=store, look=look) for i, q in enumerate(self.questions)]
+        last = last_answers([q.id for q in self.questions], store)
+        self.cards = [
+            QuestionCard(q, i + 1, len(self.questions), store=store, look=look, label=self.label, last=last.get(q.id))
+            for i, q in enumerate(self.questions)
+        ]
         intro = (
             f"<b>{esc(self.title)}</b>: {len(self.questions)} question(s). "
             "Pick your answer and press <i>Check</i>; every option is then explained. Your answers are saved."
         )
         notes_html = "".join(f"<p><i>{esc(n)}</i></p>" for n in self.notes)
         head = w.HTML(STYLE + f'<div class="course-quiz-intro">{intro}{notes_html}</div>', layout=look.plain, style=look.html)
-        self.widget = w.VBox([head, *[c.widget for c in self.cards]], layout=look.plain)
-        self.widget.add_class("course-quiz")
+        self.widget = w.VBox([head, *[c.widget for c in self.cards], a11y.enhancer(look.plain)], layout=look.plain,
+                             _dom_classes=["course-quiz", a11y.ROOT])
 
     def card(self, qid: str) -> QuestionCard:
         return next(c for c in self.cards if c.question.id == qid)
@@ -324,7 +394,30 @@ def quiz(
         else:
             wanted = f"tags {list(tags or [])}" + (f", domain {domain}" if domain else "")
         notes.append(f"No questions in the bank match {wanted} yet.")
-    return Quiz(questions, notes=notes, title=title, store=store)
+    label = title or a11y.section_title(section) or (section.partition("#")[2] if section else None)
+    return Quiz(questions, notes=notes, title=title, store=store, label=label)
+
+
+def last_answers(qids: list[str], store=None, source: str = "quiz") -> dict[str, dict]:
+    """The learner's last saved ``source`` answer to each of ``qids`` (read once; an unreadable store gives none)."""
+    if not qids:
+        return {}
+    try:
+        if store is None:
+            from .progress import get_store
+
+            store = get_store()
+        if not store.path.exists():
+            return {}
+        answers = store.answers()
+    except Exception:  # noqa: BLE001 - a progress problem must never stop a quiz from showing
+        return {}
+    last: dict[str, dict] = {}
+    for qid in qids:
+        mine = [r for r in answers.get(qid, []) if isinstance(r, dict) and r.get("source", "quiz") == source]
+        if mine:
+            last[qid] = sorted(mine, key=lambda r: str(r.get("at", "")))[-1]  # stable: the later of equal times
+    return last
 
 
 class ProgressWidget(Readable):
