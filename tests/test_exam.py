@@ -302,17 +302,20 @@ def test_widget_flow_flag_review_submit_results(bank, store):
     next(b for b in item_buttons if b.description == "Q2").click()
     assert s.current == 1
     clock.advance(minutes=12)
-    w.submit_button.click()
+    w.submit_button.click()  # asks first
+    assert s.result is None and w.confirm_box in w.body.children
+    w.confirm_button.click()
     assert s.result is not None and not s.result.auto_submitted
     results = output_text(w.results)
     assert results.startswith(f"Scaled score {s.result.scaled} / 1000: FAIL (pass mark 720)")
     assert "does not publish" in results
     assert any("image/png" in o["data"] for o in w.results.outputs)
-    review_button = next(c for c in w.body.children if "course-exam-review-answers" in getattr(c, "_dom_classes", ()))
-    review_button.click()
+    w.review_answers_button.click()
+    assert output_text(w.answers_review).startswith("64 of 65 questions shown (wrong or unanswered).")
+    w.answer_filter.value = "all"
     answers = output_text(w.answers_review)
     first = s.items[0].question
-    assert answers.startswith(f"Q1 [right] {first.stem}")
+    assert answers.startswith("65 of 65 questions shown (all).\n" + f"Q1 [right] {first.stem}")
     for option in first.options:
         assert option.explanation in answers
     assert "unscored" not in answers.lower()  # the unscored questions stay unidentified
@@ -410,6 +413,7 @@ def test_widget_results_show_task_chart_and_weakest(bank, store):
     w = exam.practice_exam(seed=21, bank=bank, clock=FakeClock(), timer=False)
     w.start_button.click()
     w.submit_button.click()
+    w.confirm_button.click()
     texts = [o["data"].get("text/plain", "") for o in w.results.outputs]
     assert any("per task statement" in t for t in texts)
     assert any(t.startswith("Study next (your three weakest task statements)") for t in texts)

@@ -117,3 +117,47 @@ def test_headless_text(cards, store):
 def test_box_chart_png():
     png = leitner.box_chart({"total": 3, "due": 1, "boxes": {1: 1, 2: 2, 3: 0, 4: 0, 5: 0}})
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 2000
+
+
+# --------------------------------------------------------------------------- the interleaved order (issue 21)
+def test_new_cards_come_interleaved_not_in_id_order(tmp_path):
+    bank = load_bank()
+    by_id = sorted(bank.flashcards, key=lambda c: c.id)
+    assert len({c.task for c in by_id[:6]}) == 1  # id order: the first six share one task statement
+    for seed in range(10):
+        store = ProgressStore(tmp_path / f"p{seed}.json")
+        due = Deck(bank.flashcards, store=store, clock=Clock(), seed=seed).due()
+        assert len(due) == len(bank.flashcards)
+        first = due[:6]
+        assert {c.domain for c in first} == {1, 2, 3, 4} and len({c.task for c in first}) >= 5, [c.id for c in first]
+        assert sum(a.task == b.task for a, b in zip(due, due[1:])) <= 1  # one task twice in a row at most once
+        assert sum(a.domain == b.domain for a, b in zip(due, due[1:])) <= 3
+        # domains spread by their number of cards: in the first 20, none takes more than 7
+        assert max(sum(c.domain == d for c in due[:20]) for d in (1, 2, 3, 4)) <= 7
+
+
+def test_the_order_is_the_learners_own_and_survives_a_restart(tmp_path):
+    bank = load_bank()
+    one, other = ProgressStore(tmp_path / "one.json"), ProgressStore(tmp_path / "other.json")
+    one.update(lambda d: d.__setitem__("created", "2026-12-01T10:00:00+00:00"))
+    other.update(lambda d: d.__setitem__("created", "2026-12-02T11:00:00+00:00"))
+    first = [c.id for c in Deck(bank.flashcards, store=one, clock=Clock()).due()]
+    assert isinstance(one.read()["learner_seed"], int)  # saved in the progress file
+    assert [c.id for c in Deck(bank.flashcards, store=one, clock=Clock()).due()] == first  # a new kernel: the same order
+    assert [c.id for c in Deck(bank.flashcards, store=other, clock=Clock()).due()] != first  # another learner: another
+
+
+def test_answering_walks_the_interleaved_order(tmp_path):
+    """Knew it / Missed it never pull the next card out of turn: the widget follows the order."""
+    bank = load_bank()
+    store = ProgressStore(tmp_path / "p.json")
+    w = leitner.FlashcardsWidget(Deck(bank.flashcards, store=store, clock=Clock(), seed=3))
+    planned = [c.id for c in w.deck.due()[:8]]
+    shown = []
+    for i in range(8):
+        shown.append(w.current.id)
+        w.flip_button.click()
+        (w.knew_button if i % 2 else w.missed_button).click()
+    assert shown == planned
+    # the missed ones (due again at once) wait behind the new cards
+    assert [c.id for c in w.deck.due()][-4:] == [planned[i] for i in (0, 2, 4, 6)]

@@ -355,3 +355,40 @@ def test_two_kernels_starting_at_once_move_it_once(home, capfd):
     assert _new(home).read_bytes() == LEGACY_BYTES and not _old(home).exists()
     out = capfd.readouterr().out
     assert out.count("nothing was lost") == 1 and "import_progress" not in out  # the loser says nothing
+
+
+# --------------------------------------------------------------------------- keys added for issue 21
+def test_a_file_without_the_new_keys_reads_and_keeps_what_it_had(store_path):
+    store_path.parent.mkdir(parents=True)
+    store_path.write_bytes(LEGACY_BYTES)  # no miss_cards, no learner_seed
+    store = progress.get_store()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ProgressWarning)  # not treated as damaged
+        assert store.read()["miss_cards"] == {}
+        seed = store.learner_seed()
+    assert seed == store.learner_seed() and json.loads(store_path.read_text())["learner_seed"] == seed
+    assert store.answers("d1-a")[0]["chosen"] == ["B"]
+
+
+def test_learner_seed_comes_from_the_creation_time(tmp_path):
+    a, b = ProgressStore(tmp_path / "a.json"), ProgressStore(tmp_path / "b.json")
+    for store, created in ((a, "2026-12-01T00:00:00+00:00"), (b, "2026-12-01T00:00:01+00:00")):
+        store.update(lambda d, c=created: d.__setitem__("created", c))
+    assert a.learner_seed() != b.learner_seed()
+    c = ProgressStore(tmp_path / "c.json")
+    c.update(lambda d: d.__setitem__("created", "2026-12-01T00:00:00+00:00"))
+    assert c.learner_seed() == a.learner_seed()
+
+
+def test_merge_a_card_made_due_by_a_miss_counts_as_its_latest_change(tmp_path):
+    a, b = ProgressStore(tmp_path / "a.json"), ProgressStore(tmp_path / "b.json")
+    a.set_card_state("fc-d1-x", {"box": 3, "due": "2026-12-10T00:00:00+00:00", "reviewed": "2026-12-01T00:00:00+00:00"})
+    b.set_card_state("fc-d1-x", {"box": 3, "due": "2026-12-02T00:00:00+00:00", "reviewed": "2026-12-01T00:00:00+00:00",
+                                 "missed_at": "2026-12-02T00:00:00+00:00", "missed_by": ["d1-q"]})
+    b.update(lambda d: d["miss_cards"].__setitem__("fc-d1-miss-q", {"front": "f", "back": "b", "skills": ["1.1.01"]}))
+    b.set_card_state("fc-d1-never", {"box": 1, "due": "2026-12-02T00:00:00+00:00", "reviewed": None,
+                                     "missed_at": "2026-12-02T00:00:00+00:00"})
+    assert a.import_(b.export(tmp_path / "e.json")) == {"answers": 0, "exams": 0, "flashcards": 3, "drills": 0}
+    data = a.read()
+    assert data["flashcards"]["fc-d1-x"]["missed_by"] == ["d1-q"] and "fc-d1-miss-q" in data["miss_cards"]
+    assert b.import_(a.export(tmp_path / "e2.json"))["flashcards"] == 0  # and back: nothing newer

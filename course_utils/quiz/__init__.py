@@ -67,3 +67,22 @@ __all__ = sorted(_EXPORTS)
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
+
+# Exam modes of notebook 05 (issue 21): review mode, practice by domain or task, retake missed.
+_EXPORTS.update({
+    "review_exam": "exam",
+    "practice": "exam",
+    "retake_missed": "exam",
+    "retake_status": "exam_modes",
+    "draw_practice": "exam_modes",
+})
+__all__ = sorted(_EXPORTS)
+
+# From a miss to the fix (issue 21): missed questions make their flashcards due; the progress view.
+_EXPORTS.update({
+    "record_misses": "misses",
+    "sync_misses": "misses",
+    "progress_report": "progress_view",
+    "READINESS_METHOD": "progress_view",
+})
+__all__ = sorted(_EXPORTS)

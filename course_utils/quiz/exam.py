@@ -30,6 +30,17 @@ Timing
     action after the deadline does the same. The widget calls ``tick`` once a second from a
     background thread while the exam runs.
 
+Modes (notebook 05)
+    :func:`practice_exam` is the full exam; its start screen offers 130 minutes, 160 minutes (the
+    30 extra minutes AWS grants on request, :data:`EXTRA_TIME`) or an untimed run, and only an
+    untimed run can be paused. :func:`review_exam` (a full draw), :func:`practice` (a domain or
+    task statements, as many questions as asked for) and :func:`retake_missed` (see
+    :mod:`course_utils.quiz.exam_modes`) are untimed, with feedback after each checked answer;
+    their answers are saved with the mode as ``source`` and they add no exam attempt. "Submit"
+    always asks first, saying how many questions are unanswered and flagged. The result screen
+    filters the answer review (wrong, flagged, all) and starts a practice run on the weakest
+    task statements.
+
 History
     Attempts are stored with ``"exam": "DVA-C03"`` and their per-task scores. Attempts saved
     before the change carry no such key: they were drawn on the DVA-C02 blueprint and are shown
@@ -77,6 +88,12 @@ __all__ = [
     "practice_exam",
     "exam_history",
     "ExamWidget",
+    "EXTRA_TIME",
+    "MODES",
+    "AnswerLocked",
+    "review_exam",
+    "practice",
+    "retake_missed",
 ]
 
 EXAM_CODE = "DVA-C03"
@@ -86,6 +103,15 @@ EXAM_QUESTIONS = 65
 UNSCORED_QUESTIONS = 15
 SCORED_QUESTIONS = EXAM_QUESTIONS - UNSCORED_QUESTIONS
 DURATION = timedelta(minutes=130)
+#: The extra time AWS grants on request (the "ESL +30" exam accommodation): 130 -> 160 minutes.
+EXTRA_TIME = timedelta(minutes=30)
+#: The study modes: a full timed exam, and three untimed modes with feedback after each question.
+MODES = {
+    "exam": "Practice exam",
+    "review": "Review mode",
+    "practice": "Practice",
+    "retake": "Retake missed",
+}
 MIN_SCALED, MAX_SCALED = 100, 1000
 PASS_SCALED = 720
 #: The raw percentage of scored questions that this course maps to 720 (an assumption).
@@ -113,6 +139,10 @@ class ExamUnavailable(Exception):
 
 class ExamOver(RuntimeError):
     """The exam was submitted (by the learner or by the clock): answers can no longer change."""
+
+
+class AnswerLocked(RuntimeError):
+    """The answer was checked (review, practice and retake modes): it can no longer change."""
 
 
 def allocate(total: int, weights: dict | None = None) -> dict:
@@ -257,6 +287,10 @@ class ExamResult:
     items: list[dict[str, Any]] = field(default_factory=list)
     #: Task id (``"1.2"``) -> ``{"correct", "total"}`` over the scored questions.
     per_task: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: ``"exam"`` or one of the untimed study modes (see :data:`MODES`).
+    mode: str = "exam"
+    #: Ids of the questions flagged for review when the attempt ended.
+    flagged: list[str] = field(default_factory=list)
 
     @property
     def percent(self) -> float:
@@ -280,18 +314,26 @@ class ExamResult:
             "exam": EXAM_CODE,
             "answered": self.answered,
             "questions": [{"id": i["id"], "chosen": i["chosen"], "correct": i["correct"]} for i in self.items],
+            "flagged": list(self.flagged),
         }
 
     def summary(self) -> str:
         verdict = "PASS" if self.passed else "FAIL"
         how = " (submitted automatically when the time ran out)" if self.auto_submitted else ""
-        lines = [
-            f"Scaled score {self.scaled} / 1000: {verdict} (pass mark {PASS_SCALED}){how}.",
-            f"{self.correct} of {self.total} scored questions right ({self.percent:.0f} %); "
-            f"{self.answered} of {EXAM_QUESTIONS} questions answered.",
-        ]
+        if self.mode == "exam":
+            lines = [
+                f"Scaled score {self.scaled} / 1000: {verdict} (pass mark {PASS_SCALED}){how}.",
+                f"{self.correct} of {self.total} scored questions right ({self.percent:.0f} %); "
+                f"{self.answered} of {len(self.items)} questions answered.",
+            ]
+        else:
+            lines = [
+                f"{MODES.get(self.mode, self.mode)}: {self.correct} of {self.total} right ({self.percent:.0f} %); "
+                f"{self.answered} of {len(self.items)} answered. No scaled score: only a full practice exam gets one."
+            ]
         for d, v in self.per_domain.items():
-            lines.append(f"  Domain {d} {DOMAINS[d][0]}: {v['correct']}/{v['total']} ({_percent(v):.0f} %)")
+            if v["total"] or self.mode == "exam":
+                lines.append(f"  Domain {d} {DOMAINS[d][0]}: {v['correct']}/{v['total']} ({_percent(v):.0f} %)")
         if self.per_task:
             lines.append("Per task statement:")
             for t, v in sorted(self.per_task.items()):
@@ -348,7 +390,14 @@ def weakest_item(result: ExamResult) -> dict[str, Any]:
 
 
 class ExamSession:
-    """One attempt: answers, flags, navigation, the clock and scoring (no widgets)."""
+    """One attempt: answers, flags, navigation, the clock and scoring (no widgets).
+
+    ``mode`` is ``"exam"`` (the default: scored on the blueprint and saved as an attempt) or a
+    study mode (``"review"``, ``"practice"``, ``"retake"``): every question counts, the answers
+    are saved with that mode as their ``source`` and no attempt is added to the exam history.
+    ``timed=False`` runs without a deadline; only such a run can be paused. ``feedback=True``
+    lets the learner check each answer (:meth:`check`), which then cannot change.
+    """
 
     def __init__(
         self,
@@ -359,15 +408,25 @@ class ExamSession:
         clock: Callable[[], datetime] = _utcnow,
         store=None,
         on_submit: Callable[[ExamResult], None] | None = None,
+        mode: str = "exam",
+        timed: bool = True,
+        feedback: bool = False,
     ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}")
         self.items, self.seed, self.duration, self.clock = list(items), seed, duration, clock
         self.store, self.on_submit = store, on_submit
-        self.id = f"exam-{uuid.uuid4().hex[:12]}"
+        self.mode, self.timed, self.feedback = mode, timed, feedback
+        self.id = f"{mode}-{uuid.uuid4().hex[:12]}"
         self.answers: dict[int, list[str]] = {}
         self.flags: set[int] = set()
+        #: Index -> right? for the answers checked in a feedback mode.
+        self.checked: dict[int, bool] = {}
         self.current = 0
         self.started: datetime | None = None
         self.deadline: datetime | None = None
+        self.paused_at: datetime | None = None
+        self.paused_total = timedelta(0)
         self.result: ExamResult | None = None
         self.abandoned = False
         self._lock = threading.RLock()
@@ -380,7 +439,7 @@ class ExamSession:
         with self._lock:
             if self.started is None:
                 self.started = self.clock()
-                self.deadline = self.started + self.duration
+                self.deadline = self.started + self.duration if self.timed else None
 
     def remaining(self) -> timedelta:
         if self.deadline is None:
@@ -388,6 +447,31 @@ class ExamSession:
         if self.result is not None:
             return max(timedelta(0), self.deadline - self.result.finished)
         return max(timedelta(0), self.deadline - self.clock())
+
+    def elapsed(self) -> timedelta:
+        """Time spent so far, pauses excluded."""
+        if self.started is None:
+            return timedelta(0)
+        end = self.result.finished if self.result is not None else (self.paused_at or self.clock())
+        return max(timedelta(0), end - self.started - self.paused_total)
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+    def pause(self) -> None:
+        """Stop the clock (untimed runs only: a timed exam runs on, as the real one does)."""
+        with self._lock:
+            if self.timed:
+                raise RuntimeError("a timed exam cannot be paused: choose an untimed run to pause")
+            self._active()
+            self.paused_at = self.clock()
+
+    def resume(self) -> None:
+        with self._lock:
+            if self.paused_at is not None:
+                self.paused_total += self.clock() - self.paused_at
+                self.paused_at = None
 
     def tick(self) -> ExamResult | None:
         """Submit if the time is up; returns the result when this call submitted."""
@@ -402,16 +486,36 @@ class ExamSession:
         self.tick()
         if self.result is not None:
             raise ExamOver("the exam is over" + (": the time ran out" if self.result.auto_submitted else ""))
+        if self.paused_at is not None:
+            raise RuntimeError("paused: resume() first")
 
     # -- answering and navigation -------------------------------------------------------
     def answer(self, index: int, keys: Iterable[str]) -> None:
         with self._lock:
             self._active()
+            if index in self.checked:
+                raise AnswerLocked(f"Q{index + 1} was checked: its answer can no longer change")
             keys = sorted(set(keys))
             if keys:
                 self.answers[index] = keys
             else:
                 self.answers.pop(index, None)
+
+    def check(self, index: int) -> bool:
+        """Feedback modes: lock the answer to ``index``, save it and say whether it is right."""
+        with self._lock:
+            self._active()
+            if not self.feedback:
+                raise RuntimeError("answers are checked only in review, practice and retake runs")
+            if index in self.checked:
+                return self.checked[index]
+            q = self.items[index].question
+            if not self.complete(index):
+                raise ValueError(f"Choose {q.choose} option{'s' if q.choose > 1 else ''} first.")
+            right = q.is_correct(self.answers[index])
+            self.checked[index] = right
+            self._store().update(lambda data: data["answers"].setdefault(q.id, []).append(self._answer_record(index, None)))
+            return right
 
     def flag(self, index: int, on: bool = True) -> None:
         with self._lock:
@@ -441,6 +545,18 @@ class ExamSession:
     def flagged(self) -> list[int]:
         return sorted(self.flags)
 
+    def submit_prompt(self) -> str:
+        """What the learner is asked before submitting: how many questions are unanswered and flagged."""
+        n, open_, flagged = len(self.items), len(self.unanswered()), len(self.flags)
+        what = "the exam" if self.mode == "exam" else "this run"
+        if not open_ and not flagged:
+            state = f"All {n} questions are answered and none is flagged."
+        else:
+            state = f"{open_} of {n} questions {'are' if open_ != 1 else 'is'} unanswered and {flagged} flagged for review."
+        after = " Unanswered questions count as wrong." if open_ else ""
+        verb, after_verb = ("Submit", "submitting") if self.mode == "exam" else ("Finish", "finishing")
+        return f"{verb} {what} now? {state}{after} After {after_verb} you cannot change any answer."
+
     # -- scoring ------------------------------------------------------------------------
     def submit(self) -> ExamResult:
         with self._lock:
@@ -448,6 +564,7 @@ class ExamSession:
                 return self.result
             if self.started is None:
                 raise RuntimeError("the exam has not started")
+            self.resume()
             expired = self.tick()
             return expired or self._submit(auto=False)
 
@@ -459,7 +576,8 @@ class ExamSession:
         for i, item in enumerate(self.items):
             q, chosen = item.question, self.answers.get(i, [])
             right = q.is_correct(chosen) if chosen else False
-            rows.append({"id": q.id, "chosen": chosen, "correct": right, "scored": item.scored, "domain": q.domain, "task": q.task})
+            rows.append({"id": q.id, "chosen": chosen, "correct": right, "scored": item.scored, "domain": q.domain,
+                         "task": q.task, "flagged": i in self.flags})
             if item.scored:
                 per_domain[q.domain]["total"] += 1
                 task = per_task.setdefault(q.task, {"correct": 0, "total": 0})
@@ -469,7 +587,7 @@ class ExamSession:
                     task["correct"] += 1
                     correct += 1
         total = sum(1 for item in self.items if item.scored)
-        scaled = scale_score(correct, total)
+        scaled = scale_score(correct, total) if total else MIN_SCALED
         self.result = ExamResult(
             id=self.id,
             seed=self.seed,
@@ -484,30 +602,42 @@ class ExamSession:
             answered=len(self.answers),
             items=rows,
             per_task=per_task,
+            mode=self.mode,
+            flagged=[self.items[i].question.id for i in sorted(self.flags)],
         )
         self._save(self.result)
         if self.on_submit is not None:
             self.on_submit(self.result)
         return self.result
 
-    def _save(self, result: ExamResult) -> None:
-        store = self.store
-        if store is None:
+    def _store(self):
+        if self.store is None:
             from .progress import get_store
 
-            store = get_store()
+            return get_store()
+        return self.store
+
+    def _answer_record(self, index: int, at: str | None) -> dict[str, Any]:
+        from .progress import now_iso
+
+        q, chosen = self.items[index].question, self.answers.get(index, [])
+        record = {"at": at or now_iso(), "chosen": chosen, "correct": bool(chosen) and q.is_correct(chosen), "source": self.mode}
+        if index in self.flags:
+            record["flagged"] = True
+        return record
+
+    def _save(self, result: ExamResult) -> None:
         record = result.record()
         at = record["finished"]
 
         def change(data):
-            if not any(a.get("id") == record["id"] for a in data["exams"]):
+            if self.mode == "exam" and not any(a.get("id") == record["id"] for a in data["exams"]):
                 data["exams"].append(record)
-            for row in result.items:
-                if row["chosen"]:
-                    answer = {"at": at, "chosen": row["chosen"], "correct": row["correct"], "source": "exam"}
-                    data["answers"].setdefault(row["id"], []).append(answer)
+            for i, row in enumerate(result.items):
+                if row["chosen"] and i not in self.checked:  # checked answers were saved when checked
+                    data["answers"].setdefault(row["id"], []).append(self._answer_record(i, at))
 
-        store.update(change)
+        self._store().update(change)
 
 
 # -- charts ------------------------------------------------------------------------------
@@ -637,20 +767,62 @@ def _fmt(delta: timedelta) -> str:
     return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
-class ExamWidget(Readable):
-    """Start screen, question screen, review screen, results and answer review."""
+def _feedback(q, chosen: list[str], right: bool, note: str = "") -> tuple[str, str]:
+    """Text and HTML feedback for one checked answer: the verdict in words, every option explained."""
+    verdict = "Right." if right else f"Wrong. The right answer: {', '.join(q.correct)}."
+    lines = [f"{verdict} You chose {', '.join(chosen)}." + (f" {note}" if note else "")]
+    items = []
+    for o in q.options:
+        good, mine = o.key in q.correct, o.key in chosen
+        lines.append(f"  {o.key}. [{'correct' if good else 'wrong'}]{' (your choice)' if mine else ''} {o.text} -- {o.explanation}")
+        items.append(f"<li><b>{'✔' if good else '✘'} {esc(o.key)}.</b> {esc(o.text)}{' <i>(your choice)</i>' if mine else ''}"
+                     f"<br><small>{esc(o.explanation)}</small></li>")
+    notebook, _, anchor = q.section.partition("#")
+    lines.append(f"Learn more: {q.section}")
+    css = "course-result-right" if right else "course-result-wrong"
+    html = (
+        f'<div class="course-exam-feedback-body"><p class="{css}">{"✔ " if right else "✘ "}{esc(verdict)}</p>'
+        + (f"<p>{esc(note)}</p>" if note else "")
+        + f'<ul class="course-explanations">{"".join(items)}</ul>'
+        f'<p><small>Learn more: <a href="{esc(notebook)}.ipynb#{esc(anchor)}" target="_blank">{esc(q.section)}</a></small></p></div>'
+    )
+    return "\n".join(lines), html
 
-    def __init__(self, session: ExamSession | None, message: str | None = None, timer: bool = True) -> None:
+
+#: Labels of the time options on the start screen of a full exam.
+TIME_OPTIONS = (
+    ("130 minutes, as on the real exam", "standard"),
+    ("160 minutes: with the 30 extra minutes AWS grants on request", "extended"),
+    ("Untimed: you may pause", "untimed"),
+)
+
+
+class ExamWidget(Readable):
+    """Start screen, question screen, review screen, results and answer review, for every mode."""
+
+    def __init__(
+        self,
+        session: ExamSession | None,
+        message: str | None = None,
+        timer: bool = True,
+        *,
+        bank: Bank | None = None,
+        intro: str = "",
+        retake_pool: dict[str, Any] | None = None,
+        unavailable: str = "Practice exam not available yet.",
+    ) -> None:
         import ipywidgets as w
 
         self.w = w
         self.session, self.message, self.use_timer = session, message, timer
+        self.bank, self.intro, self.retake_pool, self.unavailable = bank, intro, dict(retake_pool or {}), unavailable
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._selectors: dict[int, Any] = {}
         self._syncing = False
-        for other in list(_live):  # Run All again: the previous exam widget is abandoned, not submitted
-            other.abandon()
+        for other in list(_live):  # Run All again: the previous widget of this mode is abandoned, not submitted
+            if other.mode == self.mode:
+                other.abandon()
         _live.add(self)
 
         self.timer_label = w.HTML()
@@ -663,20 +835,38 @@ class ExamWidget(Readable):
         self.choices.add_class("course-exam-choices")
         self.prev_button = self._button("Previous", "course-exam-prev", lambda: self._go(self.session.current - 1))
         self.next_button = self._button("Next", "course-exam-next", lambda: self._go(self.session.current + 1))
-        self.flag_button = w.ToggleButton(description="Flag for review", icon="flag")
+        self.flag_button = w.ToggleButton(description="Flag for review", icon="flag", layout=w.Layout(width="auto"))
         self.flag_button.add_class("course-exam-flag")
         self.flag_button.observe(self._on_flag, names="value")
-        self.jump = w.Dropdown(description="Go to", layout=w.Layout(width="220px"))
+        self.jump = w.Dropdown(description="Go to", layout=w.Layout(width="240px"))
         self.jump.add_class("course-exam-jump")
         self.jump.observe(self._on_jump, names="value")
+        self.check_button = self._button("Check answer", "course-exam-check", self.check, style="info")
+        self.feedback = w.HTML()
+        self.feedback.add_class("course-exam-feedback")
+        self.pause_button = self._button("Pause", "course-exam-pause", self.toggle_pause)
         self.review_button = self._button("Review screen", "course-exam-review-button", self.show_review)
-        self.submit_button = self._button("Submit exam", "course-exam-submit", self.submit, style="danger")
+        self.submit_button = self._button("Submit exam", "course-exam-submit", self.ask_submit, style="danger")
+        self.confirm_text = w.HTML()
+        self.confirm_text.add_class("course-exam-confirm-text")
+        self.confirm_button = self._button("Yes, submit now", "course-exam-confirm-submit", self.submit, style="danger")
+        self.cancel_button = self._button("No, keep working", "course-exam-cancel-submit", self.cancel_submit)
+        self.confirm_box = w.VBox([self.confirm_text, w.HBox([self.confirm_button, self.cancel_button])])
+        self.confirm_box.add_class("course-exam-confirm")
         self.review_box = w.VBox()
         self.review_box.add_class("course-exam-review")
         self.results = w.Output()
         self.results.add_class("course-exam-results")
         self.answers_review = w.Output()
         self.answers_review.add_class("course-exam-answers")
+        self.answer_filter = w.ToggleButtons(description="Show", style={"button_width": "auto"})
+        self.answer_filter.add_class("course-exam-answer-filter")
+        self.answer_filter.observe(lambda change: self.show_answers(change["new"]), names="value")
+        self.review_answers_button = self._button("Review answers", "course-exam-review-answers", lambda: self.show_answers(self.answer_filter.value))
+        self.practise_button = self._button("Practise these", "course-exam-practise", self.practise_weakest, style="primary")
+        self.retake_button = self._button("Retake missed", "course-exam-retake", self.retake_again, style="primary")
+        self.time_choice = w.RadioButtons(options=list(TIME_OPTIONS), value="standard", description="Time", layout=w.Layout(width="auto"))
+        self.time_choice.add_class("course-exam-time-choice")
         self.start_button = self._button("Start exam", "course-exam-start", self.start, style="primary")
         self.body = w.VBox()
         self.widget = w.VBox([w.HTML(STYLE), self.timer_label, self.body])
@@ -686,36 +876,59 @@ class ExamWidget(Readable):
         self.show_start()
 
     def _button(self, label: str, css: str, action: Callable[[], Any], style: str = ""):
-        button = self.w.Button(description=label, button_style=style)
+        # width "auto": the label decides the width, so no label is cut ("Review every ans...")
+        button = self.w.Button(description=label, button_style=style, layout=self.w.Layout(width="auto"))
         button.add_class(css)
         button.on_click(lambda _b: action())
         return button
 
+    @property
+    def mode(self) -> str:
+        return self.session.mode if self.session is not None else "exam"
+
     # -- screens ------------------------------------------------------------------------
+    def intro_text(self) -> str:
+        s = self.session
+        if s.mode == "exam":
+            return (
+                f"Practice exam ({EXAM_CODE} blueprint): {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes "
+                f"(or {int((s.duration + EXTRA_TIME).total_seconds() // 60)} with the extra 30 minutes AWS grants on request, or untimed). "
+                f"{UNSCORED_QUESTIONS} questions are unscored and not identified, as on the real exam. "
+                "A timed exam cannot be paused; it is submitted when the clock reaches zero."
+            )
+        return f"{MODES[s.mode]}: {len(s)} question{'s' if len(s) != 1 else ''}{self.intro}. Untimed (pause when you like); check each answer to see right or wrong and every option explained."
+
     def show_start(self) -> None:
         w = self.w
         if self.session is None:
-            note = w.HTML(f'<div class="course-exam-unavailable"><b>Practice exam not available yet.</b> {esc(self.message)}</div>')
+            note = w.HTML(f'<div class="course-exam-unavailable"><b>{esc(self.unavailable)}</b> {esc(self.message)}</div>')
             self.body.children = [note]
             return
         s = self.session
-        intro = w.HTML(
-            f'<div class="course-exam-intro"><b>Practice exam ({EXAM_CODE} blueprint)</b>: {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes. '
-            f"{UNSCORED_QUESTIONS} questions are unscored and not identified, as on the real exam. "
-            "The clock starts when you press <i>Start exam</i> and the exam is submitted when it reaches zero.<br>"
-            f"<small>Exam seed <code>{s.seed}</code>: <code>quiz.practice_exam(seed={s.seed})</code> gives you the same exam again."
-            f"<br>{esc(SCORING_NOTE)}</small></div>"
-        )
-        self.timer_label.value = f"<b>Time:</b> {_fmt(s.duration)}"
-        self.body.children = [intro, self.start_button]
+        self._label_submit()
+        self.start_button.description = "Start exam" if s.mode == "exam" else "Start"
+        extra = ""
+        if s.mode == "exam":
+            extra = (f"<br><small>Exam seed <code>{s.seed}</code>: <code>quiz.practice_exam(seed={s.seed})</code> gives you the same exam again."
+                     f"<br>{esc(SCORING_NOTE)}</small>")
+        title, _, rest = self.intro_text().partition(": ")
+        intro = w.HTML(f'<div class="course-exam-intro"><b>{esc(title)}</b>: {esc(rest)}{extra}</div>')
+        self.timer_label.value = f"<b>Time:</b> {_fmt(s.duration)}" if s.mode == "exam" else "<b>Untimed</b>"
+        start = w.HBox([self.start_button])  # in a row, the button keeps the width of its label
+        self.body.children = [intro, self.time_choice, start] if s.mode == "exam" else [intro, start]
 
     def start(self) -> None:
         s = self.session
+        if s.started is None and s.mode == "exam":
+            choice = self.time_choice.value
+            s.timed = choice != "untimed"
+            if choice == "extended":
+                s.duration += EXTRA_TIME
         s.start()
         self._refresh_jump()
         self.show_question(s.current)
         if self.use_timer and self._thread is None:
-            self._thread = threading.Thread(target=self._run_timer, name=f"{s.id}-timer", daemon=True)
+            self._thread = threading.Thread(target=self._run_timer, args=(self._stop,), name=f"{s.id}-timer", daemon=True)
             self._thread.start()
 
     def _selector(self, index: int):
@@ -736,15 +949,20 @@ class ExamWidget(Readable):
 
     def _update_position(self) -> None:
         s = self.session
+        extra = f" · {sum(s.checked.values())} of {len(s.checked)} checked right" if s.feedback else ""
         self.position.value = (
-            f"<b>Question {s.current + 1} of {len(s)}</b> · {len(s) - len(s.unanswered())} answered · {len(s.flags)} flagged"
+            f"<b>Question {s.current + 1} of {len(s)}</b> · {len(s) - len(s.unanswered())} answered · {len(s.flags)} flagged{extra}"
         )
 
     def _on_answer(self, index: int, keys: list[str]) -> None:
+        if self._syncing:
+            return
         try:
             self.session.answer(index, keys)
         except ExamOver:
             return self.show_results()
+        except (AnswerLocked, RuntimeError):
+            return
         self._refresh_jump()
         self._update_position()
 
@@ -764,6 +982,11 @@ class ExamWidget(Readable):
             for o, box in zip(q.options, boxes):
                 box.value = o.key in keys
 
+    def _lock_selector(self, index: int) -> None:
+        widget, boxes = self._selector(index)
+        for control in boxes if boxes is not None else [widget]:
+            control.disabled = True
+
     def show_question(self, index: int) -> None:
         s = self.session
         if s.result is not None:
@@ -780,8 +1003,56 @@ class ExamWidget(Readable):
         self._syncing = False
         self.prev_button.disabled = index == 0
         self.next_button.disabled = index == len(s) - 1
-        nav = self.w.HBox([self.prev_button, self.next_button, self.flag_button, self.jump])
-        self.body.children = [self.position, self.stem, self.choices, nav, self.w.HBox([self.review_button, self.submit_button])]
+        nav = [self.prev_button, self.next_button, self.flag_button, self.jump]
+        rows = [self.position, self.stem, self.choices]
+        if s.feedback:
+            checked = index in s.checked
+            self.check_button.disabled = checked
+            self.flag_button.disabled = checked
+            self.feedback.value = self._feedback_for(index)[1] if checked else ""
+            rows += [self.w.HBox([self.check_button]), self.feedback]
+        actions = [self.review_button, self.submit_button] + ([] if s.timed else [self.pause_button])
+        self.body.children = rows + [self.w.HBox(nav), self.w.HBox(actions)]
+
+    def _feedback_for(self, index: int) -> tuple[str, str]:
+        s = self.session
+        q, right = s.items[index].question, s.checked[index]
+        note = ""
+        if s.mode == "retake":
+            entry = self.retake_pool.get(q.id)
+            rights = (entry.rights_since if entry is not None else 0) + 1 if right else 0
+            from .exam_modes import RIGHTS_TO_CLEAR
+
+            note = ("Answered right twice since your last miss: it leaves your retake list." if rights >= RIGHTS_TO_CLEAR
+                    else f"Right answers since your last miss: {rights} of {RIGHTS_TO_CLEAR}.")
+        return _feedback(q, s.answers[index], right, note)
+
+    def check(self) -> None:
+        """Feedback modes: check the current question's answer and show the explanations."""
+        s = self.session
+        try:
+            s.check(s.current)
+        except ValueError as exc:
+            self.feedback.value = f'<p class="course-result-wrong">{esc(exc)}</p>'
+            return
+        except ExamOver:
+            return self.show_results()
+        self._lock_selector(s.current)
+        self.show_question(s.current)
+
+    def toggle_pause(self) -> None:
+        """Untimed runs: pause (the questions are hidden) or resume."""
+        s = self.session
+        if s.paused:
+            s.resume()
+            self.pause_button.description = "Pause"
+            self.tick()
+            return self.show_question(s.current)
+        s.pause()
+        self.pause_button.description = "Resume"
+        self.tick()
+        note = self.w.HTML(f'<p class="course-exam-paused"><b>Paused</b> after {_fmt(s.elapsed())}. The questions are hidden until you resume.</p>')
+        self.body.children = [note, self.pause_button]
 
     def _go(self, index: int) -> None:
         try:
@@ -820,7 +1091,8 @@ class ExamWidget(Readable):
         s = self.session
         unanswered = ", ".join(f"Q{i + 1}" for i in s.unanswered()) or "none"
         flagged = ", ".join(f"Q{i + 1}" for i in s.flagged()) or "none"
-        return f"Unanswered: {unanswered}\nFlagged for review: {flagged}\nTime left: {_fmt(s.remaining())}"
+        clock = f"Time left: {_fmt(s.remaining())}" if s.timed else f"Time used: {_fmt(s.elapsed())} (untimed)"
+        return f"Unanswered: {unanswered}\nFlagged for review: {flagged}\n{clock}"
 
     def show_review(self) -> None:
         w, s = self.w, self.session
@@ -837,10 +1109,27 @@ class ExamWidget(Readable):
             rows.append(w.HTML(f"<b>{title}</b> ({len(indices)})"))
             rows.append(w.Box(buttons, layout=w.Layout(flex_flow="row wrap")) if buttons else w.HTML("<i>none</i>"))
         back = self._button("Back to the questions", "course-exam-back", lambda: self._go(s.current))
-        back.layout.width = "auto"
         rows.append(w.HBox([back, self.submit_button]))
         self.review_box.children = rows
         self.body.children = [self.review_box]
+
+    # -- submitting ---------------------------------------------------------------------
+    def _label_submit(self) -> None:
+        exam_mode = self.session.mode == "exam"
+        self.submit_button.description = "Submit exam" if exam_mode else "Finish"
+        self.confirm_button.description = "Yes, submit now" if exam_mode else "Yes, finish now"
+
+    def ask_submit(self) -> None:
+        """The Submit button: ask for confirmation, saying how many questions are unanswered and flagged."""
+        s = self.session
+        if s.tick() is not None or s.result is not None:
+            return self.show_results()
+        self.confirm_text.value = f'<p role="alert"><b>{esc(s.submit_prompt())}</b></p>'
+        if self.confirm_box not in self.body.children:
+            self.body.children = [*self.body.children, self.confirm_box]
+
+    def cancel_submit(self) -> None:
+        self.body.children = [c for c in self.body.children if c is not self.confirm_box]
 
     def submit(self) -> ExamResult:
         result = self.session.submit()  # on_submit shows the results
@@ -852,51 +1141,85 @@ class ExamWidget(Readable):
         result = s.result
         if result is None:
             return
-        self.timer_label.value = f"<b>Time used:</b> {_fmt(result.finished - result.started)}"
-        verdict = "PASS" if result.passed else "FAIL"
-        css = "course-result-right" if result.passed else "course-result-wrong"
-        html = (
-            f'<p class="{css}" style="font-size:1.3em">Scaled score {result.scaled} / 1000: {verdict}</p>'
-            f"<pre>{esc(result.summary())}</pre><p><small>{esc(SCORING_NOTE)}</small></p>"
-        )
-        items = [output_item(result.summary() + "\n" + SCORING_NOTE, html)]
-        items.append(_image_item(domain_chart(result), "chart: % right per domain with the pass line"))
-        if result.per_task:
+        self.timer_label.value = f"<b>Time used:</b> {_fmt(result.finished - result.started - s.paused_total)}"
+        if result.mode == "exam":
+            verdict = "PASS" if result.passed else "FAIL"
+            css = "course-result-right" if result.passed else "course-result-wrong"
+            headline = f'<p class="{css}" style="font-size:1.3em">Scaled score {result.scaled} / 1000: {verdict}</p>'
+            html = f"{headline}<pre>{esc(result.summary())}</pre><p><small>{esc(SCORING_NOTE)}</small></p>"
+            items = [output_item(result.summary() + "\n" + SCORING_NOTE, html)]
+            items.append(_image_item(domain_chart(result), "chart: % right per domain with the pass line"))
+        else:
+            items = [output_item(result.summary(), f"<pre>{esc(result.summary())}</pre>")]
+        weakest = weakest_tasks(result.per_task) if result.correct < result.total else []
+        if result.per_task and result.mode == "exam":
             items.append(_image_item(task_chart(result), "chart: % right per task statement, weakest three in red"))
+        if weakest:
             items.append(weakest_item(result))
-        attempts = self._attempts()
-        if attempts:
-            items.append(output_item(history_text(attempts)))
-            items.append(_image_item(history_chart(attempts), "chart: scaled score per attempt"))
+        if result.mode == "exam":
+            attempts = self._attempts()
+            if attempts:
+                items.append(output_item(history_text(attempts)))
+                items.append(_image_item(history_chart(attempts), "chart: scaled score per attempt"))
         set_output(self.results, *items)
-        review = self._button("Review every answer", "course-exam-review-answers", self.show_answers)
-        self.body.children = [self.results, review, self.answers_review]
+        counts = self._answer_counts()
+        self._syncing = True
+        self.answer_filter.options = [(f"Wrong ({counts['wrong']})", "wrong"), (f"Flagged ({counts['flagged']})", "flagged"), (f"All ({counts['all']})", "all")]
+        self.answer_filter.value = "wrong"
+        self._syncing = False
+        actions = [self.review_answers_button]
+        if weakest and self.bank is not None:
+            self.practise_button.description = (f"Practise these {len(weakest)} task statements" if len(weakest) > 1
+                                                else f"Practise task statement {weakest[0]}")
+            actions.append(self.practise_button)
+        if self.bank is not None and (counts["wrong"] or counts["flagged"]):
+            actions.append(self.retake_button)
+        self.body.children = [self.results, self.answer_filter, w.HBox(actions), self.answers_review]
 
     def _attempts(self) -> list[dict[str, Any]]:
-        store = self.session.store
-        if store is None:
-            from .progress import get_store
+        return self.session._store().exams()
 
-            store = get_store()
-        return store.exams()
-
-    def answers_text(self) -> str:
+    def _answer_rows(self, which: str = "all") -> list[int]:
         s = self.session
-        lines = []
+        if which not in ("wrong", "flagged", "all"):
+            raise ValueError("which must be 'wrong', 'flagged' or 'all'")
+        rows = []
         for i, item in enumerate(s.items):
-            q, chosen = item.question, s.answers.get(i, [])
+            chosen = s.answers.get(i, [])
+            right = bool(chosen) and item.question.is_correct(chosen)
+            if which == "all" or (which == "wrong" and not right) or (which == "flagged" and i in s.flags):
+                rows.append(i)
+        return rows
+
+    def _answer_counts(self) -> dict[str, int]:
+        return {which: len(self._answer_rows(which)) for which in ("wrong", "flagged", "all")}
+
+    def _filter_title(self, which: str, shown: int) -> str:
+        what = {"wrong": "wrong or unanswered", "flagged": "flagged for review", "all": "all"}[which]
+        return f"{shown} of {len(self.session)} questions shown ({what})."
+
+    def answers_text(self, which: str = "all") -> str:
+        s = self.session
+        indices = self._answer_rows(which)
+        lines = [self._filter_title(which, len(indices))]
+        for i in indices:
+            q, chosen = s.items[i].question, s.answers.get(i, [])
             mark = "right" if chosen and q.is_correct(chosen) else "wrong"
-            lines.append(f"Q{i + 1} [{mark}] {q.stem}")
+            lines.append(f"Q{i + 1} [{mark}]{' [flagged]' if i in s.flags else ''} {q.stem}")
             lines.append(f"  your answer: {', '.join(chosen) or '(none)'}; correct: {', '.join(q.correct)}")
             for o in q.options:
                 lines.append(f"  {o.key}. [{'correct' if o.key in q.correct else 'wrong'}] {o.text} -- {o.explanation}")
         return "\n".join(lines)
 
-    def show_answers(self) -> None:
+    def show_answers(self, which: str = "wrong") -> None:
+        """Every answer with its explanations: the wrong ones (default), the flagged ones or all."""
+        if self._syncing:
+            return
         s = self.session
-        parts = []
-        for i, item in enumerate(s.items):
-            q, chosen = item.question, s.answers.get(i, [])
+        indices = self._answer_rows(which)
+        parts = [f"<p><b>{esc(self._filter_title(which, len(indices)))}</b></p>"]
+        for i in indices:
+            q, chosen = s.items[i].question, s.answers.get(i, [])
             right = bool(chosen) and q.is_correct(chosen)
             options = "".join(
                 f"<li><b>{'✔' if o.key in q.correct else '✘'} {esc(o.key)}.</b> {esc(o.text)}"
@@ -906,27 +1229,66 @@ class ExamWidget(Readable):
             parts.append(
                 f'<div class="course-exam-question"><p><b>Q{i + 1}</b> '
                 f'<span class="{"course-result-right" if right else "course-result-wrong"}">{"✔ right" if right else "✘ wrong"}</span>'
+                f"{' ⚑ flagged' if i in s.flags else ''}"
                 f" <small>domain {q.domain} · {esc(q.section)}</small><br>{esc(q.stem)}</p>"
                 f'<ul class="course-explanations">{options}</ul></div>'
             )
-        set_output(self.answers_review, output_item(self.answers_text(), "".join(parts)))
+        set_output(self.answers_review, output_item(self.answers_text(which), "".join(parts)))
+
+    # -- the next run from the result screen -------------------------------------------
+    def _switch(self, session: ExamSession, intro: str = "", retake_pool: dict[str, Any] | None = None) -> None:
+        self._stop.set()
+        self._stop, self._thread = threading.Event(), None
+        self.session, self.intro, self.retake_pool, self._selectors = session, intro, dict(retake_pool or {}), {}
+        session.on_submit = lambda result: self.show_results()
+        set_output(self.answers_review)
+        self.pause_button.description = "Pause"
+        self._label_submit()
+        self.start()
+
+    def practise_weakest(self, size: int = 10) -> None:
+        """Start a practice run on the weakest task statements of the result shown."""
+        from .exam_modes import draw_practice
+
+        s = self.session
+        tasks = weakest_tasks(s.result.per_task)
+        questions = draw_practice(self.bank.questions, tasks=tasks, size=size, seed=s.seed)
+        session = ExamSession([ExamItem(q, True) for q in questions], s.seed, clock=s.clock, store=s.store,
+                              mode="practice", timed=False, feedback=True)
+        self._switch(session, f" on task statements {', '.join(tasks)}")
+
+    def retake_again(self) -> None:
+        """Start a retake run on every question still in the retake list."""
+        from .exam_modes import draw_retake
+
+        s = self.session
+        questions, pool = draw_retake(self.bank.questions, s._store().read())
+        if not questions:
+            set_output(self.answers_review, output_item("Nothing to retake: every question you missed was answered right twice since."))
+            return
+        session = ExamSession([ExamItem(q, True) for q in questions], s.seed, clock=s.clock, store=s.store,
+                              mode="retake", timed=False, feedback=True)
+        self._switch(session, " you answered wrongly or flagged", pool)
 
     # -- timer --------------------------------------------------------------------------
     def tick(self) -> None:
-        """One timer step: update the countdown; at zero the exam is submitted."""
+        """One timer step: update the countdown (or the time used); at zero a timed exam is submitted."""
         s = self.session
         if s is None or s.started is None or s.result is not None or s.abandoned:
             return
-        if s.tick() is None:
+        if not s.timed:
+            self.timer_label.value = f"<b>{'Paused' if s.paused else 'Time used'}:</b> {_fmt(s.elapsed())} (untimed)"
+        elif s.tick() is None:
             self.timer_label.value = f"<b>Time left:</b> {_fmt(s.remaining())}"
 
-    def _run_timer(self) -> None:
-        while not self._stop.wait(1.0):
+    def _run_timer(self, stop: threading.Event) -> None:
+        session = self.session
+        while not stop.wait(1.0):
             try:
                 self.tick()
             except Exception:  # pragma: no cover - a closed comm must not kill the kernel thread
                 break
-            if self.session.result is not None or self.session.abandoned:
+            if session.result is not None or session.abandoned:
                 break
 
     def abandon(self) -> None:
@@ -937,13 +1299,23 @@ class ExamWidget(Readable):
 
     def text(self) -> str:
         if self.session is None:
-            return f"Practice exam not available yet. {self.message}"
+            return f"{self.unavailable} {self.message}"
         s = self.session
+        if s.mode != "exam":
+            return self.intro_text() + " Open this notebook in JupyterLab and press Start."
         return (
             f"Practice exam ({EXAM_CODE} blueprint): {len(s)} questions, {int(s.duration.total_seconds() // 60)} minutes, "
             f"{UNSCORED_QUESTIONS} of them unscored (not identified). Exam seed {s.seed}. "
             "Open this notebook in JupyterLab and press Start exam.\n" + SCORING_NOTE
         )
+
+
+def _load(bank: Bank | None, data_dir) -> Bank:
+    return bank if bank is not None else load_bank(data_dir)
+
+
+def _seed(seed: int | None) -> int:
+    return seed if seed is not None else random.SystemRandom().randrange(1, 1_000_000)
 
 
 def practice_exam(
@@ -956,12 +1328,80 @@ def practice_exam(
     duration: timedelta = DURATION,
     timer: bool = True,
 ) -> ExamWidget:
-    """A full practice exam (press *Start exam*). Without enough questions, a clear message instead."""
-    bank = bank if bank is not None else load_bank(data_dir)
-    if seed is None:
-        seed = random.SystemRandom().randrange(1, 1_000_000)
+    """A full practice exam (choose 130 min, 160 min or untimed, press *Start exam*). Without enough questions, a clear message."""
+    bank, seed = _load(bank, data_dir), _seed(seed)
     try:
         items = draw_exam(bank, seed)
     except ExamUnavailable as exc:
         return ExamWidget(None, str(exc), timer=timer)
-    return ExamWidget(ExamSession(items, seed, duration=duration, clock=clock, store=store), timer=timer)
+    return ExamWidget(ExamSession(items, seed, duration=duration, clock=clock, store=store), timer=timer, bank=bank)
+
+
+def review_exam(
+    seed: int | None = None,
+    *,
+    bank: Bank | None = None,
+    data_dir=None,
+    store=None,
+    clock: Callable[[], datetime] = _utcnow,
+    timer: bool = True,
+) -> ExamWidget:
+    """Review mode: a full draw on the blueprint, untimed, with feedback after each question."""
+    bank, seed = _load(bank, data_dir), _seed(seed)
+    try:
+        items = [ExamItem(i.question, True) for i in draw_exam(bank, seed)]
+    except ExamUnavailable as exc:
+        return ExamWidget(None, str(exc), timer=timer, unavailable="Review mode not available yet.")
+    session = ExamSession(items, seed, clock=clock, store=store, mode="review", timed=False, feedback=True)
+    return ExamWidget(session, timer=timer, bank=bank, intro=f" on the {EXAM_CODE} blueprint (seed {seed})")
+
+
+def practice(
+    domain: int | None = None,
+    task: str | Iterable[str] | None = None,
+    size: int = 10,
+    seed: int | None = None,
+    *,
+    bank: Bank | None = None,
+    data_dir=None,
+    store=None,
+    clock: Callable[[], datetime] = _utcnow,
+    timer: bool = True,
+) -> ExamWidget:
+    """Practice on one domain (``domain=2``) or task statement(s) (``task="2.1"``), ``size`` questions, untimed, with feedback."""
+    from .exam_modes import draw_practice
+
+    bank, seed = _load(bank, data_dir), _seed(seed)
+    questions = draw_practice(bank.questions, domain=domain, tasks=task, size=size, seed=seed)
+    tasks = [task] if isinstance(task, str) else list(task or [])
+    scope = (f" of domain {domain} ({DOMAINS[domain][0]})" if domain in DOMAINS else "") + (
+        f" on task statement{'s' if len(tasks) > 1 else ''} {', '.join(tasks)}" if tasks else "")
+    if not questions:
+        return ExamWidget(None, f"The question bank has no question{scope or ''}. Check the domain (1-4) and task ids (like 2.1).",
+                          timer=timer, unavailable="No practice questions.")
+    short = f" (all there are; you asked for {size})" if len(questions) < size else ""
+    session = ExamSession([ExamItem(q, True) for q in questions], seed, clock=clock, store=store, mode="practice", timed=False, feedback=True)
+    return ExamWidget(session, timer=timer, bank=bank, intro=scope + short)
+
+
+def retake_missed(
+    *,
+    bank: Bank | None = None,
+    data_dir=None,
+    store=None,
+    clock: Callable[[], datetime] = _utcnow,
+    timer: bool = True,
+) -> ExamWidget:
+    """Only the questions you answered wrongly or flagged, until each is answered right twice since its latest miss."""
+    from .exam_modes import RIGHTS_TO_CLEAR, draw_retake
+    from .progress import get_store
+
+    bank = _load(bank, data_dir)
+    questions, pool = draw_retake(bank.questions, (store or get_store()).read())
+    if not questions:
+        return ExamWidget(None, "You have no missed or flagged question to retake: every one was answered right "
+                          f"{RIGHTS_TO_CLEAR} times since it was missed. Take a practice exam or a practice run first.",
+                          timer=timer, unavailable="Nothing to retake.")
+    session = ExamSession([ExamItem(q, True) for q in questions], 0, clock=clock, store=store, mode="retake", timed=False, feedback=True)
+    return ExamWidget(session, timer=timer, bank=bank, retake_pool=pool,
+                      intro=f" you answered wrongly or flagged; each leaves the list after {RIGHTS_TO_CLEAR} right answers since its latest miss")

@@ -3,12 +3,22 @@
 Every card starts in box 1. *Knew it* moves it up one box, *Missed it* sends it back to box 1.
 A card is due again after its box's interval: box 1 at once, then 1, 3, 7 and 14 days
 (:data:`LEITNER_INTERVALS`). Box and due date are saved per card in the progress file.
+
+The order of the due cards
+    Cards made due by a missed question come first (until reviewed; see
+    :mod:`course_utils.quiz.misses`), then the most overdue. Cards due at the same moment (all
+    new cards, or the cards of one miss) come interleaved (:func:`interleave`): domains spread
+    evenly by their number of cards, and the task statements within each domain too, in an order
+    drawn from the learner's seed (saved in the progress file), so it is the same on every
+    restart and differs between learners.
+
 CSS classes: ``course-flash`` (widget), ``course-flash-card``, ``course-flash-flip``,
 ``course-flash-knew``, ``course-flash-missed``, ``course-flash-domain``, ``course-flash-counts``.
 """
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
@@ -16,7 +26,7 @@ from typing import Any, Callable
 from .bank import DOMAINS, Bank, load_bank
 from .widgets import STYLE, Readable, esc, output_item, set_output
 
-__all__ = ["LEITNER_INTERVALS", "BOXES", "Deck", "FlashcardsWidget", "flashcards", "box_chart"]
+__all__ = ["LEITNER_INTERVALS", "BOXES", "Deck", "FlashcardsWidget", "flashcards", "box_chart", "interleave"]
 
 #: Days until a card in box 1..5 is due again.
 LEITNER_INTERVALS: tuple[int, ...] = (0, 1, 3, 7, 14)
@@ -28,16 +38,64 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Deck:
-    """The cards (optionally of one domain) with their saved Leitner state."""
+def _spread(groups: list[list], rng: random.Random) -> list:
+    """Merge ordered groups so that each is spread evenly over the result (seeded offsets)."""
+    keyed = []
+    for g, items in enumerate(groups):
+        offset = rng.random()
+        keyed += [((i + offset) / len(items), g, item) for i, item in enumerate(items)]
+    keyed.sort(key=lambda k: (k[0], k[1]))
+    return [item for _pos, _g, item in keyed]
 
-    def __init__(self, cards: list, store=None, clock: Callable[[], datetime] = _utcnow, domain: int | None = None) -> None:
+
+def interleave(cards: list, seed: int) -> list:
+    """``cards`` with domains spread evenly and, within each domain, task statements spread evenly.
+
+    Deterministic for a given ``seed``; cards of one task statement come in a seeded shuffle.
+    """
+    rng = random.Random(seed)
+    by_domain: dict[int, dict[str, list]] = {}
+    for card in sorted(cards, key=lambda c: c.id):
+        by_domain.setdefault(card.domain, {}).setdefault(card.task, []).append(card)
+    domains = []
+    for d in sorted(by_domain):
+        tasks = [by_domain[d][t] for t in sorted(by_domain[d])]
+        for group in tasks:
+            rng.shuffle(group)
+        rng.shuffle(tasks)
+        domains.append(_spread(tasks, rng))
+    rng.shuffle(domains)
+    return _spread(domains, rng)
+
+
+class Deck:
+    """The cards (optionally of one domain) with their saved Leitner state.
+
+    The cards made from missed questions (saved in the progress file) join the deck. ``seed``
+    orders the deck (default: the learner's seed, see :meth:`ProgressStore.learner_seed`).
+    """
+
+    def __init__(
+        self,
+        cards: list,
+        store=None,
+        clock: Callable[[], datetime] = _utcnow,
+        domain: int | None = None,
+        seed: int | None = None,
+    ) -> None:
+        from .misses import made_cards
+
         if store is None:
             from .progress import get_store
 
             store = get_store()
-        self.all_cards, self.store, self.clock, self.domain = list(cards), store, clock, domain
-        self._states = dict(store.card_states())
+        data = store.read()
+        known = {c.id for c in cards}
+        self.all_cards = list(cards) + made_cards(data, known.__contains__)
+        self.store, self.clock, self.domain = store, clock, domain
+        self._states = dict(data["flashcards"])
+        self.seed = seed if seed is not None else store.learner_seed()
+        self._rank = {c.id: i for i, c in enumerate(interleave(self.all_cards, self.seed))}
 
     @property
     def cards(self) -> list:
@@ -47,10 +105,17 @@ class Deck:
         return self._states.get(card_id) or {"box": 1, "due": _EPOCH, "reviewed": None, "seen": 0, "knew": 0}
 
     def due(self) -> list:
-        """Cards due now, the most overdue first (lower boxes first on ties)."""
+        """Cards due now: those a missed question made due first, then the most overdue, interleaved on ties."""
+        from .misses import pending_miss
+
         now = self.clock().isoformat()
         due = [c for c in self.cards if self.state(c.id)["due"] <= now]
-        return sorted(due, key=lambda c: (self.state(c.id)["due"], self.state(c.id)["box"], c.id))
+
+        def key(c):
+            state = self.state(c.id)
+            return (not pending_miss(state), state["due"], self._rank[c.id])
+
+        return sorted(due, key=key)
 
     def next_due(self) -> str | None:
         dues = [self.state(c.id)["due"] for c in self.cards]
@@ -100,6 +165,14 @@ def box_chart(counts: dict[str, Any]) -> bytes:
 def _counts_text(counts: dict[str, Any]) -> str:
     boxes = " · ".join(f"box {b}: {n}" for b, n in counts["boxes"].items())
     return f"{counts['total']} cards, {counts['due']} due now · {boxes}"
+
+
+def _miss_note(state: dict[str, Any]) -> str:
+    from .misses import pending_miss
+
+    if not pending_miss(state):
+        return ""
+    return " · due because you missed " + ", ".join(state.get("missed_by", [])[:3])
 
 
 class FlashcardsWidget(Readable):
@@ -166,7 +239,7 @@ class FlashcardsWidget(Readable):
         side = "Back" if self.flipped else "Front"
         text = c.back if self.flipped else c.front
         state = self.deck.state(c.id)
-        return f"[{side}] {text}  (box {state['box']}, domain {c.domain}{', ' + ', '.join(c.tags) if c.tags else ''})"
+        return f"[{side}] {text}  (box {state['box']}, domain {c.domain}{', ' + ', '.join(c.tags) if c.tags else ''}){_miss_note(state)}"
 
     def _render(self) -> None:
         counts = self.deck.counts()
@@ -181,7 +254,7 @@ class FlashcardsWidget(Readable):
             state = self.deck.state(c.id)
             self.card.value = (
                 f'<div style="background:{colour};border-radius:8px;padding:18px;min-height:80px;max-width:640px">'
-                f"<small>{side} · box {state['box']} · domain {c.domain}</small>"
+                f"<small>{side} · box {state['box']} · domain {c.domain}{esc(_miss_note(state))}</small>"
                 f'<p style="font-size:1.15em">{esc(body)}</p></div>'
             )
         self.flip_button.disabled = c is None
@@ -200,7 +273,18 @@ class FlashcardsWidget(Readable):
         return "\n".join(lines)
 
 
-def flashcards(domain: int | None = None, *, bank: Bank | None = None, data_dir=None, store=None, clock=_utcnow) -> FlashcardsWidget:
-    """Study the flashcards (all domains, or one), due cards first."""
+def flashcards(
+    domain: int | None = None, *, bank: Bank | None = None, data_dir=None, store=None, clock=_utcnow, seed: int | None = None
+) -> FlashcardsWidget:
+    """Study the flashcards (all domains, or one), due cards first.
+
+    The misses saved in your progress (wrong or flagged answers) are recorded first
+    (:func:`course_utils.quiz.misses.sync_misses`): their cards are due and come first.
+    """
+    from .misses import sync_misses
+    from .progress import get_store
+
     bank = bank if bank is not None else load_bank(data_dir)
-    return FlashcardsWidget(Deck(bank.flashcards, store=store, clock=clock, domain=domain))
+    store = store if store is not None else get_store()
+    sync_misses(bank=bank, store=store)
+    return FlashcardsWidget(Deck(bank.flashcards, store=store, clock=clock, domain=domain, seed=seed))

@@ -37,13 +37,19 @@ What is stored (``version`` 1)
     ``answers``: question id -> list of ``{at, chosen, correct, source}`` (source ``quiz`` or ``exam``);
     ``exams``: practice-exam attempts (see :mod:`course_utils.quiz.exam`);
     ``flashcards``: card id -> ``{box, due, reviewed, seen, knew}``;
-    ``drills``: drill id -> list of ``{at, chosen, correct}``.
+    ``drills``: drill id -> list of ``{at, chosen, correct}``;
+    ``miss_cards``: card id -> a flashcard made from a missed question (``{front, back, skills, tags,
+    question, created}``, see :mod:`course_utils.quiz.misses`); a flashcard state may carry
+    ``missed_at`` and ``missed_by`` (the question ids) when a missed question made it due;
+    ``learner_seed``: the number that orders this learner's flashcards (made once, from ``created``).
+    Files written before these keys existed are read as they are (the keys are optional).
 
 Merge rules of :func:`import_progress` (importing never deletes anything)
     answers and drills: the union of both lists, the same record (same time, choice and
     source) kept once, in time order; exams: the union by attempt id; flashcards: per card,
-    the state reviewed most recently wins (a tie keeps the local state). Importing the same
-    file twice changes nothing the second time.
+    the state reviewed (or made due by a miss) most recently wins (a tie keeps the local state);
+    miss_cards: the union by card id (the local card kept). Importing the same file twice changes
+    nothing the second time.
 """
 
 from __future__ import annotations
@@ -84,7 +90,7 @@ DEFAULT_PATH = Path("~/.dva-course/progress.json")
 #: The default location before the course became exam-version neutral (see migrate_legacy_progress).
 LEGACY_DEFAULT_PATH = Path("~/.dva-c02-course/progress.json")
 VERSION = 1
-_SECTIONS = {"answers": dict, "exams": list, "flashcards": dict, "drills": dict}
+_SECTIONS = {"answers": dict, "exams": list, "flashcards": dict, "drills": dict, "miss_cards": dict}
 
 
 class ProgressWarning(UserWarning):
@@ -103,7 +109,7 @@ def progress_path() -> Path:
 
 
 def empty_progress() -> dict[str, Any]:
-    return {"version": VERSION, "created": now_iso(), "answers": {}, "exams": [], "flashcards": {}, "drills": {}}
+    return {"version": VERSION, "created": now_iso(), "answers": {}, "exams": [], "flashcards": {}, "drills": {}, "miss_cards": {}}
 
 
 def _well_formed(data: Any) -> bool:
@@ -243,6 +249,13 @@ class ProgressStore:
     def set_card_state(self, card_id: str, state: dict[str, Any]) -> None:
         self.update(lambda data: data["flashcards"].__setitem__(card_id, state))
 
+    def learner_seed(self) -> int:
+        """This learner's seed for the flashcard order: made once from ``created`` and saved."""
+        data = self.read()
+        if isinstance(data.get("learner_seed"), int):
+            return data["learner_seed"]
+        return self.update(_ensure_seed)
+
     def record_drill(self, drill_id: str, chosen: str | None, correct: bool) -> None:
         record = {"at": now_iso(), "chosen": chosen, "correct": bool(correct)}
         self.update(lambda data: data["drills"].setdefault(drill_id, []).append(record))
@@ -266,6 +279,22 @@ class ProgressStore:
         return self.update(lambda data: merge(data, _normalise(incoming)))
 
 
+def _ensure_seed(data: dict[str, Any]) -> int:
+    if not isinstance(data.get("learner_seed"), int):
+        import hashlib
+
+        created = str(data.get("created") or now_iso())
+        data["learner_seed"] = int(hashlib.sha256(created.encode("utf-8")).hexdigest()[:8], 16)
+    return data["learner_seed"]
+
+
+def _recency(state: Any) -> str:
+    """When a card state last changed: its review or the miss that made it due (ISO text)."""
+    if not isinstance(state, dict):
+        return ""
+    return max(str(state.get("reviewed") or ""), str(state.get("missed_at") or ""))
+
+
 def _record_key(record: dict[str, Any]) -> str:
     return json.dumps(record, sort_keys=True)
 
@@ -273,6 +302,10 @@ def _record_key(record: dict[str, Any]) -> str:
 def merge(local: dict[str, Any], incoming: dict[str, Any]) -> dict[str, int]:
     """Merge ``incoming`` into ``local`` in place; returns how many items each section gained."""
     added = {"answers": 0, "exams": 0, "flashcards": 0, "drills": 0}
+    for card_id, card in incoming.get("miss_cards", {}).items():
+        if card_id not in local["miss_cards"]:
+            local["miss_cards"][card_id] = card
+            added["flashcards"] += 1
     for section in ("answers", "drills"):
         for item_id, records in incoming.get(section, {}).items():
             mine = local[section].setdefault(item_id, [])
@@ -292,7 +325,7 @@ def merge(local: dict[str, Any], incoming: dict[str, Any]) -> dict[str, int]:
     local["exams"].sort(key=lambda a: a.get("finished", ""))
     for card_id, state in incoming.get("flashcards", {}).items():
         mine = local["flashcards"].get(card_id)
-        if mine is None or state.get("reviewed", "") > mine.get("reviewed", ""):
+        if mine is None or _recency(state) > _recency(mine):
             local["flashcards"][card_id] = state
             added["flashcards"] += 1
     return added
