@@ -47,3 +47,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build .pytest_cache
+
+# A printable PDF of the key figures, exam tips and comparisons, by task statement (issue 21).
+.PHONY: cheatsheet
+cheatsheet: $(STAMP)
+	$(BIN)/python -m course_utils cheatsheet -o build/dva-c03-cheatsheet.pdf

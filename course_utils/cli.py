@@ -7,6 +7,7 @@
     python -m course_utils syllabus coverage  # where each DVA-C03 skill is taught and tested
     python -m course_utils exam blueprint --seed N  # the practice exam's draw for a seed
     python -m course_utils grade ...       # instructors: sandboxed, parallel nbgrader grading
+    python -m course_utils cheatsheet [-o F]  # the printable cheat sheet (PDF), by task statement
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .grade import cli as grade_cli
 
     grade_cli.register(sub)
+    from . import cheatsheet
+
+    cheatsheet.register(sub)  # `cheatsheet`: the printable PDF (issue 21)
     return parser
 
 
