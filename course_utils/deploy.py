@@ -41,20 +41,11 @@ LAMBDA_ROLE = "course-lambda"  #: the execution role :func:`function` uses unles
 RUNTIME = "python3.12"
 
 
-_clients: dict[str, tuple[Any, Any]] = {}  # service -> (the default session it came from, client)
-
-
 def _client(service: str) -> Any:
     """A client of boto3's current default session (made once per session and service)."""
-    import boto3
+    from .sim.clients import default_client
 
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    session = boto3.DEFAULT_SESSION
-    cached = _clients.get(service)
-    if cached is None or cached[0] is not session:
-        cached = _clients[service] = (session, session.client(service))
-    return cached[1]
+    return default_client(service)
 
 
 def trust_policy(service: str = "lambda.amazonaws.com") -> dict[str, Any]:

@@ -169,7 +169,8 @@ def test_the_cycle_finder_finds_a_cycle():
 
 #: Imports that make a simulator a driver (it reads or writes the sandbox, or runs the runtime) or
 #: a presentation of an engine (an ipywidgets widget).
-DRIVER_IMPORTS = ("boto3", "botocore", "moto", "requests", "course_utils.runtime", "ipywidgets")
+# course_utils.sim.clients hands out boto3 clients: a module that uses it drives the sandbox
+DRIVER_IMPORTS = ("boto3", "botocore", "moto", "requests", "course_utils.runtime", "ipywidgets", "course_utils.sim.clients")
 
 #: Simulators that drive the sandbox only through the boto3 objects they are given, so they import
 #: none of DRIVER_IMPORTS, with the reason. A test below fails when an entry is no longer needed.

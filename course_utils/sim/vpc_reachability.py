@@ -14,28 +14,16 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..rules import vpc_reachability as _engine
+from .clients import default_client
 from ..rules.vpc_reachability import *  # noqa: F401,F403 (re-export for the notebooks)
 from ..rules.vpc_reachability import FunctionNetwork, Network, Target, Verdict, check, network, resource
 
 __all__ = [*_engine.__all__, "function_network", "read_network", "rds_instance", "rds_proxy", "check_function", "report", "show"]
 
 
-_clients: dict[str, tuple[Any, Any]] = {}
-
-
 def _client(service: str, given: Any = None) -> Any:
     """``given``, else a client of boto3's default session, made once per session and service."""
-    if given is not None:
-        return given
-    import boto3
-
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    session = boto3.DEFAULT_SESSION
-    cached = _clients.get(service)
-    if cached is None or cached[0] is not session:
-        cached = _clients[service] = (session, session.client(service))
-    return cached[1]
+    return given if given is not None else default_client(service)
 
 
 def function_network(function_name: str, *, lam: Any = None) -> FunctionNetwork:
