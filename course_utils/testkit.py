@@ -82,12 +82,22 @@ def _no_installed_plugins() -> tuple[str, ...]:
     return tuple(arg for name in names for arg in ("-p", f"no:{name}"))
 
 
+def _empty_ini() -> Path:
+    """An empty pytest configuration file in the scratch directory (``-c`` for the magic's runs)."""
+    path = _scratch_dir() / "pytest.ini"
+    if not path.is_file():
+        path.write_text("[pytest]\n")
+    return path
+
+
 def configure() -> None:
     """Set ipytest up for this notebook (``%%ipytest`` magic, assert rewriting); safe to call again.
-    The magic runs without the environment's installed pytest plugins, as :func:`run_tests` does."""
+    The magic runs without the environment's installed pytest plugins and without the repository's
+    pytest configuration (``-c`` an empty file; the repository's ``filterwarnings`` imports
+    hypothesis, about 0.5 s), as :func:`run_tests` does."""
     import ipytest
 
-    ipytest.autoconfig(raise_on_error=False, clean="test_*", addopts=ADDOPTS + _no_installed_plugins())
+    ipytest.autoconfig(raise_on_error=False, clean="test_*", addopts=ADDOPTS + ("-c", str(_empty_ini())) + _no_installed_plugins())
 
 
 def load_handler(name: str, source: str) -> types.ModuleType:

@@ -203,3 +203,34 @@ def test_configure_is_safe_to_run_twice_and_failures_do_not_raise(tmp_path):
     assert r["data"] == 42 and r["old"] is False, r  # only test_* was cleaned
     # hypothesis's pytest plugin is installed (an entry point) but stays out of the magic's runs
     assert r["installed_plugin_loaded"] is False, r
+
+
+MAGIC_IN_THE_NOTEBOOKS = """
+import json, sys
+from IPython.core.interactiveshell import InteractiveShell
+from course_utils import sandbox, testkit
+
+sandbox.start(quiet=True)
+shell = InteractiveShell.instance()
+testkit.configure()
+shell.run_cell("%%ipytest\\ndef test_passes():\\n    assert 1 + 1 == 2\\n")
+import ipytest
+print("RESULT " + json.dumps({"exit_code": int(ipytest.exit_code), "hypothesis": "hypothesis" in sys.modules}))
+"""
+
+
+def test_the_magic_leaves_the_repository_pytest_configuration_out():
+    """Run from notebooks/ (as Jupyter does), pytest would find the repository's pyproject.toml, whose
+    filterwarnings names a hypothesis warning: importing hypothesis costs about 0.5 s per kernel."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    out = subprocess.run([sys.executable, "-c", MAGIC_IN_THE_NOTEBOOKS], cwd=notebooks, capture_output=True, text=True, timeout=120)
+    line = next((l for l in out.stdout.splitlines() if l.startswith("RESULT ")), None)
+    assert line is not None, out.stdout[-2000:] + out.stderr[-2000:]
+    r = json.loads(line[len("RESULT "):])
+    assert r == {"exit_code": 0, "hypothesis": False}, r
+    assert not list(notebooks.glob(".pytest_cache")) and not list(notebooks.glob("pytest.ini"))

@@ -229,6 +229,19 @@ from .patches_sign import SIGN, SIGN_USED  # noqa: E402
 
 REPLACED = REPLACED + SIGN
 USED = USED + SIGN_USED
+# speed-up (speedups.py): AWS's model files parsed once per machine, not twice per kernel
+REPLACED = REPLACED + (
+    PatchPoint(
+        "botocore.loaders.JSONFileLoader._load_file", "wrap", ("self", "full_path", "open_method"),
+        "botocore parses each service model with an OrderedDict hook, twice per service in the sandbox "
+        "(boto3's loader and moto's): read the same OrderedDict tree from a pickle cache", "speedups:cached_json_file",
+    ),
+    PatchPoint(
+        "freezegun.api._get_module_attributes_hash", "wrap", ("module",),
+        "every freeze_time sorts dir() of every loaded module to see whether its names changed: the same "
+        "hash from a plain module's __dict__ keys", "speedups:plain_module_hash",
+    ),
+)
 # X-Ray active tracing (Lambda Active, REST stages with tracingEnabled, SDK subsegments): patches_xray.py
 from .patches_xray import XRAY, XRAY_USED  # noqa: E402
 

