@@ -216,6 +216,9 @@ def _register_magic() -> None:
     if shell is not None:
         # loaded by name, as `%load_ext` does: the magic uses the sandbox, the sandbox does not import it
         shell.extension_manager.load_extension(MAGIC_EXTENSION)
+        from .rules import figures
+
+        figures.install(shell)  # every course figure shows as an <img> with alt text saying what it shows
 
 
 def _show_banner(result: SandboxInfo) -> None:

@@ -8,6 +8,7 @@ checks that the result and the filtered answer review appear with labels that ar
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -73,3 +74,37 @@ def test_submit_asks_for_confirmation_with_counts(lab, page, tmp_path):
     for button in (review, exam.locator("button.course-exam-retake")):
         assert button.evaluate("b => b.scrollWidth <= b.clientWidth"), button.inner_text()
     lab.screenshot(page, "exam_answers_wrong_only")
+
+
+# The open notebook's cell count and the type of its cell ``index`` (JupyterLab's model).
+_CELLS = """([name, index]) => { for (const w of window.jupyterapp.shell.widgets('main')) {
+    if (w.context && w.content && w.context.path === name) { const cells = w.content.model.cells;
+        return {count: cells.length, type: index < cells.length ? cells.get(index).type : null}; } }
+    return null; }"""
+
+
+def test_exam_keys_stay_in_the_exam_and_controls_are_named(lab, page, tmp_path):
+    """`d d` and `m` typed on an exam option change nothing in the notebook; the options are one
+    radiogroup labelled by the stem; the buttons are named after the question they act on."""
+    name = _scratch(lab, "scratch_exam_a11y.ipynb", tmp_path / "progress.json", "quiz.practice_exam(seed=2)")
+    lab.open(page, name)
+    lab.run_all(page)
+    exam = page.locator(".course-exam[data-course-a11y='on']")
+    exam.wait_for(timeout=60_000)
+    exam.locator("button.course-exam-start").click()
+    group = exam.get_by_role("radiogroup", name=re.compile(r"\S"))
+    group.wait_for(timeout=30_000)
+    page.wait_for_function("el => el.querySelector('input[name]')", arg=group.element_handle(), timeout=30_000)
+    assert group.get_attribute("aria-labelledby") == exam.locator(".course-exam-stem").get_attribute("id")
+    assert exam.get_by_role("button", name="Next question (2 of 65)").count() == 1
+    assert exam.get_by_role("button", name="Flag question 1 for review").count() == 1
+
+    group.get_by_role("radio").first.focus()
+    assert page.evaluate(_CELLS, [name, 1]) == {"count": 2, "type": "code"}
+    for keys in (["d", "d"], ["m"]):  # delete the cell, make it Markdown
+        for key in keys:
+            page.keyboard.press(key)
+        page.wait_for_timeout(150)
+        assert page.evaluate(_CELLS, [name, 1]) == {"count": 2, "type": "code"}, keys
+    assert page.evaluate("() => document.activeElement.type") == "radio"  # the keyboard is still on the option
+    lab.screenshot(page, "exam_keyboard")

@@ -234,3 +234,20 @@ def test_import_has_no_side_effects():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert json.loads(proc.stdout) == {"env_changed": False, "moto": False, "boto3": False, "running": False}
+
+
+def test_starting_in_a_notebook_gives_every_figure_alt_text(monkeypatch):
+    """In an IPython shell, the sandbox registers the figure formatters (by name), so every course chart
+    shows as an <img> with alt text."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from course_utils import sandbox
+    from course_utils.rules import figures
+
+    shell = InteractiveShell.instance()
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    monkeypatch.setattr(figures, "_installed", False)
+    sandbox._register_magic()
+    html = shell.display_formatter.formatters["text/html"]
+    assert html.deferred_printers.get(("matplotlib.figure", "Figure")) is figures.html_img \
+        or html.lookup_by_type("matplotlib.figure.Figure") is figures.html_img

@@ -3,15 +3,22 @@
 ``drill("drill-d1-session-state")`` shows the scenario, the requirement and the options; the
 *Reveal answer* button shows the answer, why each distractor fails, a comparison table, a
 CLI/SDK blueprint, the exam rule and real-world note, and where the answer is proved live.
-CSS classes: ``course-drill``, ``course-drill-reveal`` (button), ``course-drill-feedback`` (Output).
+CSS classes: ``course-drill``, ``course-drill-reveal`` (button), ``course-drill-feedback`` (Output);
+accessibility as in the section quizzes (:mod:`.a11y`).
 """
 
 from __future__ import annotations
 
+from . import a11y
 from .bank import Bank, load_bank
 from .widgets import STYLE, Readable, esc, output_item, set_output
 
-__all__ = ["drill", "DrillWidget", "answer_text", "answer_html", "proof_text"]
+__all__ = ["drill", "DrillWidget", "answer_text", "answer_html", "proof_text", "reveal_name"]
+
+
+def reveal_name(title: str) -> str:
+    """The accessible name (and tooltip) of a drill's Reveal answer button."""
+    return f"Reveal the answer to the drill '{title}'"
 
 
 def proof_text(proof: str | None) -> str:
@@ -75,20 +82,23 @@ class DrillWidget(Readable):
         import ipywidgets as w
 
         self.drill, self.store = d, store
+        # Accessibility (see .a11y): the header is the stem that labels the option group, the feedback
+        # is announced, the button is named after the drill, keys typed inside stay out of JupyterLab.
         self.header = w.HTML(
-            STYLE + f'<div class="course-drill-scenario"><h4>Scenario drill: {esc(d.title)}</h4>'
-            f"<p>{esc(d.scenario)}</p><p><b>Requirement:</b> {esc(d.requirement)}</p></div>"
+            f'<div class="course-drill-scenario"><h4>Scenario drill: {esc(d.title)}</h4>'
+            f"<p>{esc(d.scenario)}</p><p><b>Requirement:</b> {esc(d.requirement)}</p></div>",
+            _dom_classes=[a11y.STEM],
         )
         self.selector = w.RadioButtons(
-            options=[(f"{o.key}. {o.text}", o.key) for o in d.options], value=None, layout=w.Layout(width="100%")
+            options=[(f"{o.key}. {o.text}", o.key) for o in d.options], value=None, layout=w.Layout(width="100%"),
+            _dom_classes=[a11y.CHOICES],
         )
-        self.reveal_button = w.Button(description="Reveal answer", button_style="info")
-        self.reveal_button.add_class("course-drill-reveal")
-        self.feedback = w.Output()
-        self.feedback.add_class("course-drill-feedback")
+        self.reveal_button = w.Button(description="Reveal answer", button_style="info", tooltip=reveal_name(d.title),
+                                      _dom_classes=["course-drill-reveal"])
+        self.feedback = w.Output(_dom_classes=["course-drill-feedback", a11y.LIVE])
         self.reveal_button.on_click(lambda _b: self.reveal())
-        self.widget = w.VBox([self.header, self.selector, self.reveal_button, self.feedback])
-        self.widget.add_class("course-drill")
+        question = w.VBox([self.header, self.selector, self.reveal_button, self.feedback], _dom_classes=[a11y.QUESTION])
+        self.widget = w.VBox([w.HTML(STYLE), question, a11y.enhancer()], _dom_classes=["course-drill", a11y.ROOT])
 
     def reveal(self) -> bool | None:
         """Show the full analysis; records the learner's choice if there is one."""

@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
+from . import a11y
 from .bank import DOMAINS, Bank, load_bank
 from .widgets import STYLE, Readable, esc, output_item, set_output
 
@@ -656,19 +657,22 @@ def domain_chart(result: ExamResult) -> bytes:
     """PNG: percentage right per domain, with the pass line (the overall mark, not a per-domain one)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(6.4, 3.2))
+    # horizontal bars: the four domain names sit on their own lines, they cannot collide
+    fig = Figure(figsize=(6.4, 2.9))
     ax = fig.add_subplot()
     labels, values = [], []
     for d, v in result.per_domain.items():
-        labels.append(f"D{d} {DOMAINS[d][0].split()[0]}\n{v['correct']}/{v['total']}")
+        labels.append(f"D{d} {DOMAINS[d][0].split()[0]} ({v['correct']}/{v['total']})")
         values.append(_percent(v))
     colours = ["#1a7f37" if v >= PASS_RAW_PERCENT else "#cf222e" for v in values]
-    ax.bar(labels, values, color=colours)
-    ax.axhline(PASS_RAW_PERCENT, color="black", linestyle="--", linewidth=1)
-    ax.text(3.45, PASS_RAW_PERCENT + 1.5, f"{PASS_RAW_PERCENT:g} % = {PASS_SCALED} (overall pass line)", ha="right", fontsize=8)
-    ax.set_ylim(0, 105)
-    ax.set_ylabel("% of scored questions right")
+    ax.barh(labels, values, color=colours)
+    ax.invert_yaxis()
+    ax.tick_params(labelsize=9)
+    ax.axvline(PASS_RAW_PERCENT, color="black", linestyle="--", linewidth=1)
+    ax.set_xlim(0, 105)
+    ax.set_xlabel(f"% of scored questions right (dashed: {PASS_RAW_PERCENT:g} % = {PASS_SCALED}, the overall pass line)", fontsize=9)
     ax.set_title(f"Scaled {result.scaled}: {'pass' if result.passed else 'fail'} (compensatory, no per-domain pass mark)", fontsize=10)
+    fig.tight_layout()
     return _png(fig)
 
 
@@ -704,20 +708,26 @@ def history_chart(attempts: list[dict[str, Any]]) -> bytes:
     xs = list(range(1, len(attempts) + 1))
     ys = [a.get("scaled", 0) for a in attempts]
     ax.plot(xs, ys, marker="o", color="#1f6feb")
-    ax.axhline(PASS_SCALED, color="black", linestyle="--", linewidth=1, label=f"pass {PASS_SCALED}")
+    ax.axhline(PASS_SCALED, color="black", linestyle="--", linewidth=1)
     ticks = [a.get("finished", "")[:10] + ("" if _exam_label(a) == EXAM_CODE else f"\n({_exam_label(a)})") for a in attempts]
-    ax.set_xticks(xs, ticks, rotation=30, fontsize=7)
+    ax.set_xticks(xs, ticks, rotation=30, fontsize=8)
+    ax.set_xlim(0.5, len(xs) + 0.5)
     ax.set_ylim(MIN_SCALED, MAX_SCALED)
-    ax.set_ylabel("scaled score")
-    ax.set_title("Your practice exams", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_ylabel("scaled score", fontsize=9)
+    # the pass line is named in the title, not by a legend that could sit on a data point
+    ax.set_title(f"Your practice exams (dashed: pass at {PASS_SCALED})", fontsize=10)
     return _png(fig)
 
 
 def _image_item(png: bytes, alt: str) -> dict[str, Any]:
     import base64
 
-    return output_item(alt, None, {"image/png": base64.b64encode(png).decode("ascii")})
+    import html
+
+    data = base64.b64encode(png).decode("ascii")
+    # JupyterLab renders text/html before image/png: the <img> carries the alt text a bare PNG lacks
+    img = f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
+    return output_item(alt, img, {"image/png": data})
 
 
 def history_text(attempts: list[dict[str, Any]]) -> str:
@@ -829,8 +839,9 @@ class ExamWidget(Readable):
         self.timer_label.add_class("course-exam-timer")
         self.position = w.HTML()
         self.position.add_class("course-exam-position")
-        self.stem = w.HTML()
-        self.stem.add_class("course-exam-stem")
+        # Accessibility (see .a11y): the body is the question box, the stem labels the option group,
+        # the feedback is a live region, each button's tooltip (its accessible name) says which question.
+        self.stem = w.HTML(_dom_classes=["course-exam-stem", a11y.STEM])
         self.choices = w.VBox()
         self.choices.add_class("course-exam-choices")
         self.prev_button = self._button("Previous", "course-exam-prev", lambda: self._go(self.session.current - 1))
@@ -842,8 +853,7 @@ class ExamWidget(Readable):
         self.jump.add_class("course-exam-jump")
         self.jump.observe(self._on_jump, names="value")
         self.check_button = self._button("Check answer", "course-exam-check", self.check, style="info")
-        self.feedback = w.HTML()
-        self.feedback.add_class("course-exam-feedback")
+        self.feedback = w.HTML(_dom_classes=["course-exam-feedback", a11y.LIVE])
         self.pause_button = self._button("Pause", "course-exam-pause", self.toggle_pause)
         self.review_button = self._button("Review screen", "course-exam-review-button", self.show_review)
         self.submit_button = self._button("Submit exam", "course-exam-submit", self.ask_submit, style="danger")
@@ -865,12 +875,14 @@ class ExamWidget(Readable):
         self.review_answers_button = self._button("Review answers", "course-exam-review-answers", lambda: self.show_answers(self.answer_filter.value))
         self.practise_button = self._button("Practise these", "course-exam-practise", self.practise_weakest, style="primary")
         self.retake_button = self._button("Retake missed", "course-exam-retake", self.retake_again, style="primary")
-        self.time_choice = w.RadioButtons(options=list(TIME_OPTIONS), value="standard", description="Time", layout=w.Layout(width="auto"))
-        self.time_choice.add_class("course-exam-time-choice")
+        self.time_label = w.HTML("<b>Time</b>", _dom_classes=["course-exam-time-label", a11y.STEM])
+        self.time_choice = w.RadioButtons(options=list(TIME_OPTIONS), value="standard", layout=w.Layout(width="auto"),
+                                          _dom_classes=["course-exam-time-choice", a11y.CHOICES])
         self.start_button = self._button("Start exam", "course-exam-start", self.start, style="primary")
-        self.body = w.VBox()
-        self.widget = w.VBox([w.HTML(STYLE), self.timer_label, self.body])
-        self.widget.add_class("course-exam")
+        # Rows kept from one question to the next, so the feedback stays the same (announced) node.
+        self.check_row, self.nav_row, self.actions_row = w.HBox([self.check_button]), w.HBox(), w.HBox()
+        self.body = w.VBox(_dom_classes=["course-exam-body", a11y.QUESTION])
+        self.widget = w.VBox([w.HTML(STYLE), self.timer_label, self.body, a11y.enhancer()], _dom_classes=["course-exam", a11y.ROOT])
         if session is not None:
             session.on_submit = lambda result: self.show_results()
         self.show_start()
@@ -915,7 +927,7 @@ class ExamWidget(Readable):
         intro = w.HTML(f'<div class="course-exam-intro"><b>{esc(title)}</b>: {esc(rest)}{extra}</div>')
         self.timer_label.value = f"<b>Time:</b> {_fmt(s.duration)}" if s.mode == "exam" else "<b>Untimed</b>"
         start = w.HBox([self.start_button])  # in a row, the button keeps the width of its label
-        self.body.children = [intro, self.time_choice, start] if s.mode == "exam" else [intro, start]
+        self.body.children = [intro, self.time_label, self.time_choice, start] if s.mode == "exam" else [intro, start]
 
     def start(self) -> None:
         s = self.session
@@ -936,14 +948,15 @@ class ExamWidget(Readable):
             return self._selectors[index]
         w, q = self.w, self.session.items[index].question
         if q.type == "single":
-            widget = w.RadioButtons(options=[(f"{o.key}. {o.text}", o.key) for o in q.options], value=None, layout=w.Layout(width="100%"))
+            widget = w.RadioButtons(options=[(f"{o.key}. {o.text}", o.key) for o in q.options], value=None, layout=w.Layout(width="100%"),
+                                    _dom_classes=[a11y.CHOICES])
             widget.observe(lambda change, i=index: self._on_answer(i, [change["new"]] if change["new"] else []), names="value")
             boxes = None
         else:
             boxes = [w.Checkbox(value=False, description=f"{o.key}. {o.text}", indent=False, layout=w.Layout(width="100%")) for o in q.options]
             for box in boxes:
                 box.observe(lambda change, i=index: self._on_boxes(i), names="value")
-            widget = w.VBox([w.HTML(f"<b>Choose {q.choose}</b>"), *boxes])
+            widget = w.VBox([w.HTML(f'<b class="{a11y.NOTE}">Choose {q.choose}</b>'), *boxes], _dom_classes=[a11y.CHOICES])
         self._selectors[index] = (widget, boxes)
         return self._selectors[index]
 
@@ -1003,16 +1016,26 @@ class ExamWidget(Readable):
         self._syncing = False
         self.prev_button.disabled = index == 0
         self.next_button.disabled = index == len(s) - 1
-        nav = [self.prev_button, self.next_button, self.flag_button, self.jump]
+        self._name_buttons(index)
+        self.nav_row.children = [self.prev_button, self.next_button, self.flag_button, self.jump]
         rows = [self.position, self.stem, self.choices]
         if s.feedback:
             checked = index in s.checked
             self.check_button.disabled = checked
             self.flag_button.disabled = checked
             self.feedback.value = self._feedback_for(index)[1] if checked else ""
-            rows += [self.w.HBox([self.check_button]), self.feedback]
-        actions = [self.review_button, self.submit_button] + ([] if s.timed else [self.pause_button])
-        self.body.children = rows + [self.w.HBox(nav), self.w.HBox(actions)]
+            rows += [self.check_row, self.feedback]
+        self.actions_row.children = [self.review_button, self.submit_button] + ([] if s.timed else [self.pause_button])
+        self.body.children = rows + [self.nav_row, self.actions_row]
+
+    def _name_buttons(self, index: int) -> None:
+        """Tooltips (the buttons' accessible names) that say which question each button acts on."""
+        n = len(self.session)
+        self.prev_button.tooltip = f"Previous question ({index} of {n})" if index > 0 else "Previous question (this is the first)"
+        self.next_button.tooltip = f"Next question ({index + 2} of {n})" if index < n - 1 else "Next question (this is the last)"
+        flagged = index in self.session.flags
+        self.flag_button.tooltip = f"Remove the flag from question {index + 1}" if flagged else f"Flag question {index + 1} for review"
+        self.check_button.tooltip = f"Check answer to question {index + 1}"
 
     def _feedback_for(self, index: int) -> tuple[str, str]:
         s = self.session
@@ -1102,8 +1125,8 @@ class ExamWidget(Readable):
         for title, indices in (("Unanswered", s.unanswered()), ("Flagged for review", s.flagged())):
             buttons = []
             for i in indices:
-                b = w.Button(description=f"Q{i + 1}", layout=w.Layout(width="70px"))
-                b.add_class("course-exam-review-item")
+                b = w.Button(description=f"Q{i + 1}", tooltip=f"Go to question {i + 1} ({title.lower()})", layout=w.Layout(width="70px"),
+                             _dom_classes=["course-exam-review-item"])
                 b.on_click(lambda _b, i=i: self._go(i))
                 buttons.append(b)
             rows.append(w.HTML(f"<b>{title}</b> ({len(indices)})"))

@@ -23,6 +23,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 
+from . import a11y
 from .bank import DOMAINS, Bank, load_bank
 from .widgets import STYLE, Readable, esc, output_item, set_output
 
@@ -175,6 +176,10 @@ def _miss_note(state: dict[str, Any]) -> str:
     return " · due because you missed " + ", ".join(state.get("missed_by", [])[:3])
 
 
+def _due_phrase(days: int) -> str:
+    return "due again now" if days == 0 else f"due in {days} day{'s' if days != 1 else ''}"
+
+
 class FlashcardsWidget(Readable):
     def __init__(self, deck: Deck) -> None:
         import ipywidgets as w
@@ -190,6 +195,7 @@ class FlashcardsWidget(Readable):
         self.counts.add_class("course-flash-counts")
         self.card = w.HTML()
         self.card.add_class("course-flash-card")
+        self.card.add_class(a11y.LIVE)  # the flipped side and the next card are announced
         self.flip_button = w.Button(description="Flip", icon="refresh")
         self.flip_button.add_class("course-flash-flip")
         self.knew_button = w.Button(description="Knew it", button_style="success")
@@ -202,9 +208,11 @@ class FlashcardsWidget(Readable):
         self.chart = w.Output()
         self.chart.add_class("course-flash-chart")
         self.widget = w.VBox(
-            [w.HTML(STYLE), self.domain, self.counts, self.card, w.HBox([self.flip_button, self.knew_button, self.missed_button]), self.chart]
+            [w.HTML(STYLE), self.domain, self.counts, self.card, w.HBox([self.flip_button, self.knew_button, self.missed_button]),
+             self.chart, a11y.enhancer()]
         )
         self.widget.add_class("course-flash")
+        self.widget.add_class(a11y.ROOT)  # keys typed inside stay out of JupyterLab; tooltips name the buttons
         self.show_next()
 
     def _on_domain(self, change) -> None:
@@ -258,6 +266,7 @@ class FlashcardsWidget(Readable):
                 f'<p style="font-size:1.15em">{esc(body)}</p></div>'
             )
         self.flip_button.disabled = c is None
+        self._name_buttons()
         self.knew_button.disabled = self.missed_button.disabled = c is None or not self.flipped
         if counts["total"]:
             import base64
@@ -266,6 +275,20 @@ class FlashcardsWidget(Readable):
             set_output(self.chart, output_item(_counts_text(counts), None, {"image/png": png}))
         else:
             set_output(self.chart)
+
+    def _name_buttons(self) -> None:
+        """Accessible names (tooltips) that say what each button does to the card shown."""
+        c = self.current
+        if c is None:
+            names = ("Flip the card (no card due)", "Knew it (no card due)", "Missed it (no card due)")
+        else:
+            up = min(self.deck.state(c.id)["box"] + 1, BOXES)
+            names = (
+                "Flip the card back to the question" if self.flipped else "Flip the card to see the answer",
+                f"Knew it: the card goes to box {up}, {_due_phrase(LEITNER_INTERVALS[up - 1])}",
+                f"Missed it: the card goes to box 1, {_due_phrase(LEITNER_INTERVALS[0])}",
+            )
+        self.flip_button.tooltip, self.knew_button.tooltip, self.missed_button.tooltip = names
 
     def text(self) -> str:
         lines = [f"Flashcards: {_counts_text(self.deck.counts())}", self.card_text()]

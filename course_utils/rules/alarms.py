@@ -303,9 +303,16 @@ def plot(timeline: Timeline, ax: Any = None, title: str | None = None) -> Any:
         ax.broken_barh([(x - 0.5, 1)], (band, (hi - lo) * 0.1), color=COLOURS[s])
     ax.set_ylim(band, hi)
     ax.set_xlabel(f"period ({cfg.period} s each); dotted = missing datapoint; band = alarm state")
-    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS.values()]
-    first = ax.legend(loc="upper left", fontsize=8)
-    ax.add_artist(first)
-    ax.legend(handles, list(COLOURS), loc="upper right", fontsize=8, title="state")
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [plt.Rectangle((0, 0), 1, 1, color=c) for c in COLOURS.values()]
+    labels += [f"state {s}" for s in COLOURS]
+    # below the axes (the saved figure grows downwards, not wider): no legend sits on a datapoint
+    ax.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3, fontsize=9, frameon=False)
     ax.set_title(title or f"{cfg.name}: {cfg.m} of {cfg.evaluation_periods} breaching -> ALARM, missing data = {cfg.treat_missing_data}")
+    from .figures import describe
+
+    changes = [f"{s} from period {i}" for i, s in enumerate(timeline.states) if i == 0 or s != timeline.states[i - 1]]
+    describe(ax.figure, f"Line chart of alarm {cfg.name}: one datapoint per {cfg.period} s period against the threshold "
+             f"{cfg.threshold:g} ({len(breach)} breaching, {len(xs) - len(present)} missing), with a band of the alarm "
+             f"state per period: {', '.join(changes)}.")
     return ax

@@ -191,25 +191,39 @@ def hook_order(platform: str, *, load_balancer: bool = True) -> list[tuple[str, 
 
 
 def plot_hook_order(platforms: tuple[str, ...] = PLATFORMS, *, used: dict[str, list[str]] | None = None):
-    """One row per platform: lifecycle events left to right; hookable events in colour, the
-    events CodeDeploy runs itself in grey. ``used`` highlights the hooks an AppSpec defines."""
+    """One column per platform: lifecycle events top to bottom in run order; hookable events in blue
+    (green when ``used`` says the AppSpec defines that hook), the events CodeDeploy runs itself in grey.
+    Drawn 9 in wide (the notebook's width) with 9 pt labels; carries alt text (course_utils.rules.figures)."""
     import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from .figures import describe
 
     used = used or {}
-    rows = [(_platform(p), hook_order(p)) for p in platforms]
-    width = max(len(events) for _, events in rows)
-    fig, ax = plt.subplots(figsize=(min(2 + 1.55 * width, 22), 1.3 * len(rows) + 0.6))
-    for y, (platform, events) in enumerate(reversed(rows)):
-        ax.text(-0.6, y, {"ec2": "EC2/On-Prem", "lambda": "Lambda", "ecs": "ECS"}[platform], ha="right", va="center", fontweight="bold")
-        for x, (event, hookable) in enumerate(events):
-            colour = "#d0d7de" if not hookable else ("#1f883d" if event in used.get(platform, []) else "#54aeff")
-            ax.add_patch(plt.Rectangle((x - 0.46, y - 0.3), 0.92, 0.6, color=colour))
-            ax.text(x, y, event.replace("Allow", "\nAllow").replace("Block", "\nBlock") if len(event) > 12 else event,
-                    ha="center", va="center", fontsize=7)  # fmt: skip
-            if x:
-                ax.annotate("", (x - 0.46, y), (x - 0.54, y), arrowprops={"arrowstyle": "->", "lw": 0.6})
-    ax.set_xlim(-2.2, width)
-    ax.set_ylim(-0.6, len(rows) - 0.4)
+    names = {"ec2": "EC2/On-Premises", "lambda": "Lambda", "ecs": "ECS"}
+    cols = [(_platform(p), hook_order(p)) for p in platforms]
+    depth = max(len(events) for _, events in cols)
+    fig, ax = plt.subplots(figsize=(9, 0.36 * depth + 1.4))
+    grey, blue, green = "#d0d7de", "#9ecbff", "#4ac26b"
+    for x, (platform, events) in enumerate(cols):
+        ax.text(x, -0.9, names[platform], ha="center", va="center", fontsize=10, fontweight="bold")
+        for y, (event, hookable) in enumerate(events):
+            colour = grey if not hookable else (green if event in used.get(platform, []) else blue)
+            ax.add_patch(plt.Rectangle((x - 0.42, y - 0.36), 0.84, 0.72, color=colour))
+            ax.text(x, y, event, ha="center", va="center", fontsize=9, fontstyle="normal" if hookable else "italic")
+            if y:
+                ax.annotate("", (x, y - 0.36), (x, y - 0.64), arrowprops={"arrowstyle": "->", "lw": 0.8})
+    ax.set_xlim(-0.5, len(cols) - 0.5)
+    ax.set_ylim(depth - 0.4, -1.4)
     ax.axis("off")
-    ax.set_title("CodeDeploy lifecycle events in run order (blue: you can attach a hook; grey: CodeDeploy runs it)")
+    ax.set_title("CodeDeploy lifecycle events in run order (top to bottom)", fontsize=11)
+    fig.legend(handles=[Patch(color=blue, label="you can attach a hook"), Patch(color=green, label="hook this AppSpec defines"),
+                        Patch(color=grey, label="CodeDeploy runs it (no hook)")],
+               loc="lower center", ncol=3, fontsize=9, frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    describe(fig, "Diagram of CodeDeploy lifecycle events in run order, one column per platform. "
+             + " ".join(f"{names[p]}: " + " > ".join(e + ("" if h else " (CodeDeploy)") for e, h in events) + "."
+                        for p, events in cols)
+             + (" Hooks this AppSpec defines: " + "; ".join(f"{names[_platform(p)]} {', '.join(h)}" for p, h in used.items() if h) + "."
+                if any(used.values()) else ""))
     return fig, ax

@@ -118,23 +118,38 @@ def simulate(policy: str, instances: int = 4, *, batch: int = 1, deploy_minutes:
 
 
 def plot_capacity(instances: int = 4, *, batch: int = 1, policies: tuple[str, ...] = POLICIES[:4], **kwargs):
-    """Instances in service (old + new version) against minutes, one panel per policy."""
+    """Instances in service (old + new version) against minutes, one panel per policy (two per row),
+    the legend below the panels so it covers no data; the figure carries alt text (course_utils.rules.figures)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(policies), figsize=(3.3 * len(policies), 3.2), sharey=True)
-    axes = [axes] if len(policies) == 1 else list(axes)
+    from .figures import describe
+
+    cols = min(2, len(policies))
+    rows = -(-len(policies) // cols)
+    fig, grid = plt.subplots(rows, cols, figsize=(9, 2.5 * rows + 0.9), sharey=True, squeeze=False)
+    axes = [ax for row in grid for ax in row]
+    for ax in axes[len(policies):]:
+        ax.set_visible(False)
+    axes = axes[: len(policies)]
     for ax, policy in zip(axes, policies):
         tl = simulate(policy, instances, batch=batch, **kwargs)
         xs = [p[0] for p in tl.points]
         ax.step(xs, [p[1] for p in tl.points], where="post", label="old version", color="#8c959f")
         ax.step(xs, [p[2] for p in tl.points], where="post", label="new version", color="#1f883d")
-        ax.step(xs, [p[1] + p[2] for p in tl.points], where="post", label="in service", color="#0969da", lw=2.2)
-        ax.step(xs, [p[3] for p in tl.points], where="post", label="running", color="#cf222e", ls=":")
+        ax.step(xs, [p[1] + p[2] for p in tl.points], where="post", label="in service (old + new)", color="#0969da", lw=2.2)
+        ax.step(xs, [p[3] for p in tl.points], where="post", label="running (billed)", color="#cf222e", ls=":")
         ax.axhline(instances, color="black", lw=0.5, ls="--")
-        ax.set_title(policy.replace("_", " "), fontsize=9)
-        ax.set_xlabel("minutes")
-    axes[0].set_ylabel("instances")
-    axes[-1].legend(fontsize=7, loc="lower right")
-    fig.suptitle(f"Elastic Beanstalk deployment policies, {instances} instances, batch {batch}", fontsize=10)
-    fig.tight_layout()
+        ax.set_title(policy.replace("_", " "), fontsize=10)
+        ax.set_xlabel("minutes", fontsize=9)
+        ax.tick_params(labelsize=9)
+    for ax in axes[::cols]:
+        ax.set_ylabel("instances", fontsize=9)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.suptitle(f"Elastic Beanstalk deployment policies, {instances} instances, batch {batch}", fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=9, frameon=False)
+    lowest = {p: min(pt[1] + pt[2] for pt in simulate(p, instances, batch=batch, **kwargs).points) for p in policies}
+    describe(fig, f"Step charts, one per Elastic Beanstalk deployment policy ({instances} instances, batch {batch}): "
+             "instances of the old version, the new version, in service, and running, against minutes. Lowest in service: "
+             + "; ".join(f"{p.replace('_', ' ')} {n}" for p, n in lowest.items()) + ".")
     return fig, axes

@@ -171,6 +171,18 @@ def plot_traffic(names: list[str], *, alarm_at: float | None = None, horizon: fl
     ax.set_ylabel("% of traffic on the new version")
     ax.set_ylim(-3, 110)
     ax.set_xlim(-0.3, end)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=9)
     ax.set_title("CodeDeploy traffic shifting")
+    from .figures import describe
+
+    def _story(d) -> str:
+        name = d.config.name.replace("CodeDeployDefault.", "")
+        if d.rolled_back_at is not None:
+            return f"{name} rolled back to 0 % at minute {d.rolled_back_at:g}"
+        full = [t for t, pct in d.timeline if pct >= 100]
+        return f"{name} reaches 100 % at minute {full[0]:g}" if full else f"{name} stays at {d.timeline[-1][1]:g} %"
+
+    describe(fig, "Line chart of the % of traffic on the new version against minutes since the deployment started: "
+             + "; ".join(_story(d) for d in deployments) + "."
+             + (f" An alarm fires at minute {alarm_at:g}." if alarm_at is not None else ""))
     return fig, ax

@@ -225,7 +225,7 @@ def plot_widget(widget: Widget, grid: Sequence[datetime], series: dict[str, Sequ
             ax.axhspan(a.value, hi if a.fill == "above" else lo, color="tab:red", alpha=0.08)
     for a in widget.vertical:
         ax.axvline(a.value, color="tab:gray", linestyle=":", linewidth=1)
-        ax.annotate(a.label, (a.value, 1), xycoords=("data", "axes fraction"), fontsize=7, va="top", ha="left")
+        ax.annotate(a.label, (a.value, 1), xycoords=("data", "axes fraction"), fontsize=8, va="top", ha="left")
     ax.set_title(widget.title, fontsize=9, pad=16)
     if widget.ylabel:
         ax.set_ylabel(widget.ylabel, fontsize=8)
@@ -233,6 +233,6 @@ def plot_widget(widget: Widget, grid: Sequence[datetime], series: dict[str, Sequ
     step = next((m for m in (1, 5, 10, 15, 30, 60) if span_min / m <= 6), 120)
     ax.xaxis.set_major_locator(mdates.MinuteLocator(byminute=range(0, 60, step)) if step < 60 else mdates.HourLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-    ax.tick_params(labelsize=7)
-    ax.legend(fontsize=7, loc="lower left", bbox_to_anchor=(0, 1), ncols=4, frameon=False, borderpad=0, borderaxespad=0.2)
+    ax.tick_params(labelsize=8)
+    ax.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1), ncols=4, frameon=False, borderpad=0, borderaxespad=0.2)
     return ax

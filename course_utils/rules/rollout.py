@@ -252,7 +252,10 @@ def plot(rollouts: Sequence[Rollout], titles: Sequence[str] | None = None):
     """Old and new tasks serving per step, one panel per rollout (new tasks that failed: red x)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(rollouts), figsize=(3.4 * len(rollouts), 3.0), sharey=True, squeeze=False)
+    from .figures import describe
+
+    # at most 9 in wide (the notebook's width), so 9 pt text stays 9 pt on screen
+    fig, axes = plt.subplots(1, len(rollouts), figsize=(min(9.0, 3.4 * len(rollouts)), 3.4), sharey=True, squeeze=False)
     axes = list(axes[0])
     for i, (ax, r) in enumerate(zip(axes, rollouts)):
         xs = [s.n for s in r.steps]
@@ -269,6 +272,14 @@ def plot(rollouts: Sequence[Rollout], titles: Sequence[str] | None = None):
         ax.set_xlabel("scheduler step")
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[0].set_ylabel("tasks")
-    axes[-1].legend(fontsize=7, loc="upper right")
-    fig.tight_layout()
+    handles: dict[str, Any] = {}
+    for ax in axes:  # one legend below the panels (it covers no step line); labels differ per rollout kind
+        for h, label in zip(*ax.get_legend_handles_labels()):
+            handles.setdefault(label, h)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=min(4, len(handles)), fontsize=9, frameon=False)
+    describe(fig, "Step charts of a rolling deployment, one per case: old and new tasks serving, tasks started but not "
+             "healthy, and failed tasks, against scheduler steps. "
+             + "; ".join(f"{(titles[i] + ': ') if titles else ''}{r.state}{', rolled back' if r.rolled_back else ''}"
+                         for i, r in enumerate(rollouts)) + ".")
     return fig, axes

@@ -334,7 +334,7 @@ def plot(graph: dict[str, Any], ax: Any = None) -> Any:
             (x0, y0), (x1, y1) = pos[i], pos[e["ReferenceId"]]
             ax.annotate("", xy=(x1 - 0.45, y1), xytext=(x0 + 0.45, y0),
                         arrowprops={"arrowstyle": "->", "color": "#d62728" if _faults(e["SummaryStatistics"]) else "gray"})
-            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.1, f"{_avg_ms(e['SummaryStatistics']):.0f} ms", fontsize=7,
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.1, f"{_avg_ms(e['SummaryStatistics']):.0f} ms", fontsize=8,
                     ha="center", color="dimgray")
     for i, s in svcs.items():
         st = s["SummaryStatistics"]
@@ -347,8 +347,8 @@ def plot(graph: dict[str, Any], ax: Any = None) -> Any:
                 ax.add_patch(Wedge((x, y), 0.42, angle - sweep, angle, width=0.1, facecolor=col, edgecolor="white"))
                 angle -= sweep
         ax.text(x, y + 0.05, f"{_avg_ms(st):.0f} ms", ha="center", va="center", fontsize=8, weight="bold")
-        ax.text(x, y - 0.13, f"{st['TotalCount']} req", ha="center", va="center", fontsize=7)
-        ax.text(x, y - 0.55, f"{s['Name']}\n{s['Type']}", ha="center", va="top", fontsize=7)
+        ax.text(x, y - 0.13, f"{st['TotalCount']} req", ha="center", va="center", fontsize=8)
+        ax.text(x, y - 0.55, f"{s['Name']}\n{s['Type']}", ha="center", va="top", fontsize=8)
     xs = [p[0] for p in pos.values()] or [0]
     ys = [p[1] for p in pos.values()] or [0]
     ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
@@ -357,6 +357,6 @@ def plot(graph: dict[str, Any], ax: Any = None) -> Any:
     ax.axis("off")
     for label, col in _COLOURS:
         ax.plot([], [], "o", color=col, label=label)
-    ax.legend(loc="lower left", fontsize=7, frameon=False, ncols=4)
+    ax.legend(loc="lower left", fontsize=8, frameon=False, ncols=4)
     ax.set_title("Service map: ring = share of OK / 4xx / 429 / 5xx, centre = average response time", fontsize=9)
     return ax

@@ -32,6 +32,7 @@ The sandbox (:mod:`course_utils.sandbox`) calls :func:`install` after moto start
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -56,6 +57,8 @@ def install() -> None:
         moto_adapter.install()  # patches moto, checks every internal the course relies on
         speedups.install()  # full collections stop walking the same long-lived objects
         routes.ensure_registered()
+        # the SAM translator logs its feature toggles and metrics on stderr at every transform: not for learners
+        logging.getLogger("samtranslator").setLevel(logging.ERROR)
         _installed = True
 
 

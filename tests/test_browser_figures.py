@@ -1,0 +1,29 @@
+"""Real browser: JupyterLab shows a course figure as an <img> whose alt text says what the chart
+shows (course_utils.rules.figures), both for a figure with its own sentence and for one whose alt
+text is made from its title and labels. Only a browser shows which output JupyterLab renders."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+CELLS = [
+    "%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom course_utils.rules import figures\nfigures.install()",
+    "fig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [3, 1, 2])\n"
+    "figures.describe(fig, 'Line chart: three points, lowest at x = 2')\nplt.show()",
+    "fig, ax = plt.subplots(figsize=(4, 2))\nax.bar(['a', 'b'], [1, 2])\nax.set_title('Two bars')\nax.set_ylabel('count')\nplt.show()",
+]
+ALTS = "() => Array.from(document.querySelectorAll('.jp-OutputArea-output img')).map(i => i.alt)"
+
+
+def test_figures_render_as_images_with_their_alt_text(lab, page):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, lab.root / "figures_alt.ipynb")
+    lab.open(page, "figures_alt.ipynb")
+    lab.run_all(page)
+    page.wait_for_function(f"() => ({ALTS})().length >= 2", timeout=60_000)
+    alts = page.evaluate(ALTS)
+    assert alts == ["Line chart: three points, lowest at x = 2", "Chart: Two bars; y axis: count"]
