@@ -118,3 +118,13 @@ def page(lab, tmp_path, in_ci):
         memory = lab.memory_mb()
         stopped = lab.shutdown_all()
         print(f"[lab] shut down {stopped} kernel(s); the lab and its kernels used {memory:.0f} MB before", flush=True)
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    """A learner's progress file of the test's own (``DVA_COURSE_PROGRESS`` points to it): quiz, exam and flashcard tests."""
+    from course_utils.quiz.progress import ProgressStore
+
+    path = tmp_path / "progress.json"
+    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(path))
+    return ProgressStore(path)

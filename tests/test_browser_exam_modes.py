@@ -11,8 +11,9 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
+
+from quiz_support import scratch_notebook
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -20,16 +21,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def _scratch(lab, name: str, progress: Path, code: str) -> str:
-    setup = (
-        "import os\n"
-        f"os.environ['DVA_COURSE_PROGRESS'] = {str(progress)!r}\n"
-        f"os.environ['DVA_COURSE_BANK'] = {str(DATA / 'bank_exam')!r}\n"
-        "from course_utils import quiz"
-    )
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(code)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, Path(lab.root) / name)
-    return name
+    return scratch_notebook(lab, name, DATA / "bank_exam", progress, code)
 
 
 def test_submit_asks_for_confirmation_with_counts(lab, page, tmp_path):

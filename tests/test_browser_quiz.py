@@ -11,30 +11,20 @@ import json
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
+
+from quiz_support import scratch_notebook
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 DATA = Path(__file__).resolve().parent / "data"
 
 
-def _scratch(lab, name: str, bank: Path, progress: Path, code: str) -> str:
-    setup = (
-        "import os\n"
-        f"os.environ['DVA_COURSE_PROGRESS'] = {str(progress)!r}\n"
-        f"os.environ['DVA_COURSE_BANK'] = {str(bank)!r}\n"
-        "from course_utils import quiz"
-    )
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(code)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, Path(lab.root) / name)
-    return name
 
 
 def test_section_quiz_wrong_then_right(lab, page, tmp_path):
     progress = tmp_path / "progress.json"
-    name = _scratch(lab, "scratch_quiz.ipynb", DATA / "bank_small", progress, 'quiz.quiz(ids=["d1-fixture-lambda-timeout"])')
+    name = scratch_notebook(lab, "scratch_quiz.ipynb", DATA / "bank_small", progress, 'quiz.quiz(ids=["d1-fixture-lambda-timeout"])')
     lab.open(page, name)
     lab.run_all(page)
     question = page.locator(".course-quiz-q-d1-fixture-lambda-timeout")
@@ -67,7 +57,7 @@ def test_section_quiz_wrong_then_right(lab, page, tmp_path):
 
 def test_exam_flag_shows_on_review_screen(lab, page, tmp_path):
     progress = tmp_path / "progress.json"
-    name = _scratch(lab, "scratch_exam.ipynb", DATA / "bank_exam", progress, "quiz.practice_exam(seed=2)")  # Q1-Q3 single answer
+    name = scratch_notebook(lab, "scratch_exam.ipynb", DATA / "bank_exam", progress, "quiz.practice_exam(seed=2)")  # Q1-Q3 single answer
     lab.open(page, name)
     lab.run_all(page)
     exam = page.locator(".course-exam")
@@ -112,7 +102,7 @@ def test_quiz_keyboard_only_and_accessibility_tree(lab, page, tmp_path):
     """Tab to the options, arrows choose, Enter checks, Space tries again; shortcut keys typed on an
     option change nothing in the notebook; the accessibility tree has one named radiogroup."""
     progress = tmp_path / "progress.json"
-    name = _scratch(lab, "scratch_quiz_a11y.ipynb", DATA / "bank_small", progress,
+    name = scratch_notebook(lab, "scratch_quiz_a11y.ipynb", DATA / "bank_small", progress,
                     'quiz.quiz(tags="lambda", title="Fixture quiz")')  # Q1 single answer, Q2 choose two
     lab.open(page, name)
     lab.run_all(page)

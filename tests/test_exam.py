@@ -13,8 +13,8 @@ from freezegun import freeze_time
 from course_utils.quiz import exam
 from course_utils.quiz.bank import load_bank
 from course_utils.quiz.exam import ExamOver, ExamSession, allocate, draw_exam, scale_score
-from course_utils.quiz.progress import ProgressStore
 from course_utils.quiz.widgets import output_text
+from quiz_support import FakeClock
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -24,21 +24,6 @@ def bank():
     return load_bank(DATA / "bank_exam", strict=True)
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
-    return ProgressStore(tmp_path / "progress.json")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs) -> None:
-        self.now += timedelta(**kwargs)
 
 
 def test_allocation_by_dva_c03_weight_largest_remainder():

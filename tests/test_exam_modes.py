@@ -14,8 +14,8 @@ import pytest
 from course_utils.quiz import exam
 from course_utils.quiz.bank import load_bank
 from course_utils.quiz.exam_modes import draw_practice, retake_status
-from course_utils.quiz.progress import ProgressStore
 from course_utils.quiz.widgets import output_text
+from quiz_support import FakeClock
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -25,21 +25,11 @@ def bank():
     return load_bank(DATA / "bank_exam", strict=True)
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
-    return ProgressStore(tmp_path / "progress.json")
+START = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)  # where this file's clocks start
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs) -> None:
-        self.now += timedelta(**kwargs)
+def _clock() -> FakeClock:
+    return FakeClock(START)
 
 
 def _wrong(q) -> list[str]:
@@ -57,14 +47,14 @@ def _buttons(box) -> list:
 
 # -- timing ---------------------------------------------------------------------------------
 def test_start_screen_offers_130_160_or_untimed(bank, store):
-    w = exam.practice_exam(seed=2, bank=bank, clock=FakeClock(), timer=False)
+    w = exam.practice_exam(seed=2, bank=bank, clock=_clock(), timer=False)
     assert w.time_choice in w.body.children
     assert [v for _label, v in w.time_choice.options] == ["standard", "extended", "untimed"]
     assert "130 minutes (or 160 with the extra 30 minutes AWS grants on request, or untimed)" in w.intro_text()
 
 
 def test_extra_time_gives_160_minutes(bank, store):
-    clock = FakeClock()
+    clock = _clock()
     w = exam.practice_exam(seed=2, bank=bank, clock=clock, timer=False)
     w.time_choice.value = "extended"
     w.start_button.click()
@@ -79,7 +69,7 @@ def test_extra_time_gives_160_minutes(bank, store):
 
 
 def test_timed_exam_cannot_pause(bank, store):
-    w = exam.practice_exam(seed=2, bank=bank, clock=FakeClock(), timer=False)
+    w = exam.practice_exam(seed=2, bank=bank, clock=_clock(), timer=False)
     w.start_button.click()
     assert w.pause_button not in _buttons(w.body)
     with pytest.raises(RuntimeError, match="cannot be paused"):
@@ -87,7 +77,7 @@ def test_timed_exam_cannot_pause(bank, store):
 
 
 def test_untimed_run_pauses_and_never_submits_itself(bank, store):
-    clock = FakeClock()
+    clock = _clock()
     w = exam.practice_exam(seed=2, bank=bank, clock=clock, timer=False)
     w.time_choice.value = "untimed"
     w.start_button.click()
@@ -112,7 +102,7 @@ def test_untimed_run_pauses_and_never_submits_itself(bank, store):
 
 # -- submit confirmation ----------------------------------------------------------------------
 def test_submit_asks_first_with_unanswered_and_flagged_counts(bank, store):
-    w = exam.practice_exam(seed=21, bank=bank, clock=FakeClock(), timer=False)
+    w = exam.practice_exam(seed=21, bank=bank, clock=_clock(), timer=False)
     s = w.session
     w.start_button.click()
     for _ in range(5):
@@ -136,7 +126,7 @@ def test_submit_asks_first_with_unanswered_and_flagged_counts(bank, store):
 
 
 def test_submit_prompt_when_everything_is_answered(bank, store):
-    s = exam.ExamSession(exam.draw_exam(bank, 3), 3, clock=FakeClock(), store=store)
+    s = exam.ExamSession(exam.draw_exam(bank, 3), 3, clock=_clock(), store=store)
     s.start()
     for i, item in enumerate(s.items):
         s.answer(i, item.question.correct)
@@ -145,7 +135,7 @@ def test_submit_prompt_when_everything_is_answered(bank, store):
 
 # -- results: filter, labels, practise these ------------------------------------------------
 def _finished_exam(bank, store, seed=5):
-    w = exam.practice_exam(seed=seed, bank=bank, clock=FakeClock(), timer=False)
+    w = exam.practice_exam(seed=seed, bank=bank, clock=_clock(), timer=False)
     s = w.session
     w.start_button.click()
     for i, item in enumerate(s.items):
@@ -200,7 +190,7 @@ def test_result_names_weakest_tasks_and_practise_these_starts_a_run(bank, store)
 
 # -- review mode -----------------------------------------------------------------------------
 def test_review_mode_untimed_with_feedback_after_each_question(bank, store):
-    clock = FakeClock()
+    clock = _clock()
     w = exam.review_exam(seed=4, bank=bank, clock=clock, timer=False)
     s = w.session
     assert s.mode == "review" and len(s) == 65 and all(i.scored for i in s.items)
@@ -234,10 +224,10 @@ def test_review_mode_untimed_with_feedback_after_each_question(bank, store):
 
 # -- practice by domain or task ----------------------------------------------------------------
 def test_practice_by_domain_or_task_sized_by_the_learner(bank, store):
-    w = exam.practice(domain=2, size=7, seed=1, bank=bank, clock=FakeClock(), timer=False)
+    w = exam.practice(domain=2, size=7, seed=1, bank=bank, clock=_clock(), timer=False)
     assert len(w.session) == 7 and {i.question.domain for i in w.session.items} == {2}
     assert "Practice: 7 questions of domain 2 (Security)" in w.text()
-    w2 = exam.practice(task="3.2", size=50, seed=1, bank=bank, clock=FakeClock(), timer=False)
+    w2 = exam.practice(task="3.2", size=50, seed=1, bank=bank, clock=_clock(), timer=False)
     pool = [q for q in bank.questions if q.task == "3.2"]
     assert len(w2.session) == len(pool) and "(all there are; you asked for 50)" in w2.text()
     assert [q.id for q in draw_practice(bank.questions, tasks=["1.1", "4.2"], size=5, seed=9)] == [
@@ -247,7 +237,7 @@ def test_practice_by_domain_or_task_sized_by_the_learner(bank, store):
 
 
 def test_practice_run_checks_and_finishes(bank, store):
-    w = exam.practice(domain=1, size=3, seed=2, bank=bank, clock=FakeClock(), timer=False)
+    w = exam.practice(domain=1, size=3, seed=2, bank=bank, clock=_clock(), timer=False)
     s = w.session
     w.start_button.click()
     w.select(s.items[0].question.correct)
@@ -286,7 +276,7 @@ def test_retake_missed_widget_until_each_is_right_twice(bank, store):
     assert exam.retake_missed(bank=bank, timer=False).session is None  # nothing missed yet
     _w, s = _finished_exam(bank, store)
     missed = {s.items[i].question.id for i, item in enumerate(s.items) if not item.question.is_correct(s.answers[i]) or i in s.flags}
-    w = exam.retake_missed(bank=bank, clock=FakeClock(), timer=False)
+    w = exam.retake_missed(bank=bank, clock=_clock(), timer=False)
     r = w.session
     assert r.mode == "retake" and {i.question.id for i in r.items} == missed
     assert "Retake missed: " in w.text() and "after 2 right answers" in w.text()
@@ -312,7 +302,7 @@ def test_a_wrong_retake_answer_starts_the_count_again(bank, store):
     q = bank.questions[0]
     store.record_answer(q.id, _wrong(q), False)
     store.record_answer(q.id, q.correct, True)
-    w = exam.retake_missed(bank=bank, clock=FakeClock(), timer=False)
+    w = exam.retake_missed(bank=bank, clock=_clock(), timer=False)
     w.start_button.click()
     w.select(_wrong(q))
     w.check_button.click()
@@ -321,7 +311,7 @@ def test_a_wrong_retake_answer_starts_the_count_again(bank, store):
 
 
 def test_a_new_widget_abandons_only_the_previous_one_of_its_mode(bank, store):
-    clock = FakeClock()
+    clock = _clock()
     full = exam.practice_exam(seed=2, bank=bank, clock=clock, timer=False)
     old_practice = exam.practice(domain=1, size=2, bank=bank, clock=clock, timer=False)
     exam.review_exam(seed=2, bank=bank, clock=clock, timer=False)  # the notebook's next cells

@@ -30,12 +30,6 @@ def cards():
     return load_bank(SMALL, strict=True).flashcards
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
-    return ProgressStore(tmp_path / "progress.json")
-
-
 def test_intervals():
     assert LEITNER_INTERVALS == (0, 1, 3, 7, 14)
 

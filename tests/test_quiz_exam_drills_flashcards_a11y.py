@@ -14,7 +14,6 @@ import pytest
 from course_utils import quiz as quiz_pkg
 from course_utils.quiz import a11y, exam, leitner
 from course_utils.quiz.bank import load_bank
-from course_utils.quiz.progress import ProgressStore
 
 DATA = Path(__file__).resolve().parent / "data"
 SMALL = DATA / "bank_small"
@@ -23,12 +22,6 @@ SMALL = DATA / "bank_small"
 @pytest.fixture(scope="module")
 def bank():
     return load_bank(DATA / "bank_exam", strict=True)
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
-    return ProgressStore(tmp_path / "progress.json")
 
 
 def _clock() -> datetime:

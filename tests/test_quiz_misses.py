@@ -39,12 +39,6 @@ def no_kms_card(bank) -> Bank:
     return Bank(questions=bank.questions, flashcards=[c for c in bank.flashcards if c.id != "fc-d2-fixture-kms-limit"])
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> ProgressStore:
-    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(tmp_path / "progress.json"))
-    return ProgressStore(tmp_path / "progress.json")
-
-
 def test_a_miss_makes_the_cards_of_its_primary_skill_due_and_first(bank, store):
     clock = Clock()
     deck = Deck(bank.flashcards, store=store, clock=clock, seed=1)

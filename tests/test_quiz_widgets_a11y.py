@@ -15,18 +15,11 @@ import pytest
 from course_utils import quiz as quiz_pkg
 from course_utils.quiz import a11y
 from course_utils.quiz.bank import load_bank
-from course_utils.quiz.progress import ProgressStore, ProgressWarning
+from course_utils.quiz.progress import ProgressWarning
 from course_utils.quiz.widgets import STYLE, output_text
 
 SMALL = Path(__file__).resolve().parent / "data" / "bank_small"
 TIMEOUT, SQS = "d1-fixture-lambda-timeout", "d1-fixture-sqs-visibility"
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch) -> ProgressStore:
-    path = tmp_path / "progress.json"
-    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(path))
-    return ProgressStore(path)
 
 
 @pytest.fixture

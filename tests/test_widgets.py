@@ -18,13 +18,6 @@ SMALL = Path(__file__).resolve().parent / "data" / "bank_small"
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch) -> ProgressStore:
-    path = tmp_path / "progress.json"
-    monkeypatch.setenv("DVA_COURSE_PROGRESS", str(path))
-    return ProgressStore(path)
-
-
-@pytest.fixture
 def bank():
     return load_bank(SMALL, strict=True)
 

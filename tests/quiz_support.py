@@ -1,0 +1,37 @@
+"""Shared pieces of the quiz, exam and flashcard tests: a clock the test moves, scratch notebooks for the browser."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import nbformat
+
+__all__ = ["FakeClock", "scratch_notebook"]
+
+
+class FakeClock:
+    """A clock the test moves by hand (``advance(minutes=5)``); ``clock()`` returns the current time."""
+
+    def __init__(self, start: datetime = datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def scratch_notebook(lab, name: str, bank: Path, progress: Path, code: str) -> str:
+    """A two-cell notebook in the lab's folder: point the course at ``bank`` and ``progress``, then run ``code``."""
+    setup = (
+        "import os\n"
+        f"os.environ['DVA_COURSE_PROGRESS'] = {str(progress)!r}\n"
+        f"os.environ['DVA_COURSE_BANK'] = {str(bank)!r}\n"
+        "from course_utils import quiz"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup), nbformat.v4.new_code_cell(code)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, Path(lab.root) / name)
+    return name
