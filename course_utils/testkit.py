@@ -334,18 +334,13 @@ def run_tests(*tests: Callable[..., Any], module: types.ModuleType | None = None
     collector = _Outcomes()
     cover = list(cover)
     report = None
-    cwd, autoload = os.getcwd(), os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    cwd = os.getcwd()
     os.chdir(_scratch_dir())  # pytest finds no ini file here: the repository's configuration stays out
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # installed plugins stay out too (and cost 1-2 s)
     try:
         with measure(*cover) if cover else contextlib.nullcontext() as report:
             exit_code = ipytest.run(*selected, *args, module=module, plugins=[collector, sys.modules[__name__]],
-                                    raise_on_error=False, addopts=ADDOPTS, defopts="auto", coverage=False,
-                                    run_in_thread=False, display_columns=100)
+                                    raise_on_error=False, addopts=ADDOPTS + _no_installed_plugins(), defopts="auto",
+                                    coverage=False, run_in_thread=False, display_columns=100)
     finally:
         os.chdir(cwd)
-        if autoload is None:
-            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
-        else:
-            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
     return TestRun(collector.outcomes, int(exit_code), report)
