@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["FakeClock", "scratch_notebook"]
+__all__ = ["FakeClock", "scratch_notebook", "start_exam"]
 
 
 class FakeClock:
@@ -35,3 +35,15 @@ def scratch_notebook(lab, name: str, bank: Path, progress: Path, code: str) -> s
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, Path(lab.root) / name)
     return name
+
+
+def start_exam(lab, page, name: str, ready: str = ".course-exam"):
+    """Open notebook ``name`` in the lab, run it, press *Start exam*; returns (the exam's locator, its position line)."""
+    lab.open(page, name)
+    lab.run_all(page)
+    exam = page.locator(ready)
+    exam.wait_for(timeout=60_000)
+    exam.locator("button.course-exam-start").click()
+    position = exam.locator(".course-exam-position")
+    position.wait_for(timeout=30_000)
+    return exam, position

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz_support import scratch_notebook
+from quiz_support import scratch_notebook, start_exam
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -27,13 +27,7 @@ def _scratch(lab, name: str, progress: Path, code: str) -> str:
 def test_submit_asks_for_confirmation_with_counts(lab, page, tmp_path):
     progress = tmp_path / "progress.json"
     name = _scratch(lab, "scratch_exam_submit.ipynb", progress, "quiz.practice_exam(seed=2)")  # Q1-Q3 single answer
-    lab.open(page, name)
-    lab.run_all(page)
-    exam = page.locator(".course-exam")
-    exam.wait_for(timeout=60_000)
-    exam.locator("button.course-exam-start").click()
-    position = exam.locator(".course-exam-position")
-    position.wait_for(timeout=30_000)
+    exam, position = start_exam(lab, page, name)
     exam.locator(".course-exam-choices label", has_text="A. Statement A").first.click()  # answer Q1
     page.wait_for_function("el => el.innerText.includes('1 answered')", arg=position.element_handle(), timeout=30_000)
     exam.locator("button.course-exam-flag").click()
@@ -79,11 +73,7 @@ def test_exam_keys_stay_in_the_exam_and_controls_are_named(lab, page, tmp_path):
     """`d d` and `m` typed on an exam option change nothing in the notebook; the options are one
     radiogroup labelled by the stem; the buttons are named after the question they act on."""
     name = _scratch(lab, "scratch_exam_a11y.ipynb", tmp_path / "progress.json", "quiz.practice_exam(seed=2)")
-    lab.open(page, name)
-    lab.run_all(page)
-    exam = page.locator(".course-exam[data-course-a11y='on']")
-    exam.wait_for(timeout=60_000)
-    exam.locator("button.course-exam-start").click()
+    exam, _ = start_exam(lab, page, name, ready=".course-exam[data-course-a11y='on']")
     group = exam.get_by_role("radiogroup", name=re.compile(r"\S"))
     group.wait_for(timeout=30_000)
     page.wait_for_function("el => el.querySelector('input[name]')", arg=group.element_handle(), timeout=30_000)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from quiz_support import scratch_notebook
+from quiz_support import scratch_notebook, start_exam
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -58,13 +58,7 @@ def test_section_quiz_wrong_then_right(lab, page, tmp_path):
 def test_exam_flag_shows_on_review_screen(lab, page, tmp_path):
     progress = tmp_path / "progress.json"
     name = scratch_notebook(lab, "scratch_exam.ipynb", DATA / "bank_exam", progress, "quiz.practice_exam(seed=2)")  # Q1-Q3 single answer
-    lab.open(page, name)
-    lab.run_all(page)
-    exam = page.locator(".course-exam")
-    exam.wait_for(timeout=60_000)
-    exam.locator("button.course-exam-start").click()
-    position = exam.locator(".course-exam-position")
-    position.wait_for(timeout=30_000)
+    exam, position = start_exam(lab, page, name)
     assert "Question 1 of 65" in position.inner_text()
 
     exam.locator(".course-exam-choices label", has_text="A. Statement A").first.click()  # answer Q1
