@@ -722,12 +722,11 @@ def history_chart(attempts: list[dict[str, Any]]) -> bytes:
 def _image_item(png: bytes, alt: str) -> dict[str, Any]:
     import base64
 
-    import html
+    from ..rules.figures import img_tag
 
     data = base64.b64encode(png).decode("ascii")
     # JupyterLab renders text/html before image/png: the <img> carries the alt text a bare PNG lacks
-    img = f'<img src="data:image/png;base64,{data}" alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
-    return output_item(alt, img, {"image/png": data})
+    return output_item(alt, img_tag(data, alt), {"image/png": data})
 
 
 def history_text(attempts: list[dict[str, Any]]) -> str:

@@ -22,6 +22,7 @@ __all__ = [
     "describe",
     "effective_font_sizes",
     "html_img",
+    "img_tag",
     "install",
     "legend_overlaps",
 ]
@@ -78,8 +79,12 @@ def html_img(fig: Any) -> str:
     (IPython asks for ``text/html`` first), so a figure is rendered once, not twice."""
     data = _png_base64(fig)
     setattr(fig, _PNG, data)
-    alt = html.escape(alt_text(fig), quote=True)
-    return f'<img src="data:image/png;base64,{data}" alt="{alt}" style="max-width:100%">'
+    return img_tag(data, alt_text(fig))
+
+
+def img_tag(png_base64: str, alt: str) -> str:
+    """An inline PNG as an ``<img>`` with ``alt`` escaped (charts here and in the exam's results)."""
+    return f'<img src="data:image/png;base64,{png_base64}" alt="{html.escape(alt, quote=True)}" style="max-width:100%">'
 
 
 def _png_once(fig: Any) -> str:
