@@ -133,6 +133,23 @@ def _font_cache_note() -> str:
     return "matplotlib font cache: MISSING, the first `import matplotlib.pyplot` builds it (about 1-2 s once)"
 
 
+def _bytecode_note() -> str:
+    """How many course_utils modules have current bytecode (a kernel compiles the others at import)."""
+    import importlib.util
+
+    sources = sorted((ROOT / "course_utils").rglob("*.py"))
+    current = 0
+    for src in sources:
+        pyc = Path(importlib.util.cache_from_source(str(src)))
+        current += pyc.is_file() and pyc.stat().st_mtime >= src.stat().st_mtime
+    note = f"course_utils bytecode: {current} of {len(sources)} modules current"
+    if current < len(sources):
+        note += " (the rest compile at every kernel start: `make bench` runs compileall first)"
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        note += "; PYTHONDONTWRITEBYTECODE is set"
+    return note
+
+
 def _median_run(nb_path: Path, repeat: int) -> Run:
     runs = [run(nbformat.read(nb_path, as_version=4), nb_path.parent) for _ in range(repeat)]
     return sorted(runs, key=lambda r: r.wall)[len(runs) // 2]
@@ -153,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"load average before: {_load()}")
     print(_font_cache_note())
+    print(_bytecode_note())
     base = run(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import boto3, moto")]), ROOT)
     print(f"baseline (kernel start + import boto3, moto): {base.wall:.2f} s, peak RSS {base.rss_mb:.0f} MB")
     print(

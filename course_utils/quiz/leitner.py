@@ -143,24 +143,29 @@ class Deck:
         return {"total": len(self.cards), "due": len(self.due()), "boxes": {b: boxes.get(b, 0) for b in range(1, BOXES + 1)}}
 
 
-def box_chart(counts: dict[str, Any]) -> bytes:
-    """PNG: cards per Leitner box."""
-    import io
+_BOX_COLOURS = ("#cf222e", "#bc4c00", "#9a6700", "#1f6feb", "#1a7f37")  # box 1 (red) .. box 5 (green)
 
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(5.0, 2.4))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+def box_chart(counts: dict[str, Any]) -> str:
+    """HTML bar chart of cards per Leitner box: each bar carries its count and box in text, and the
+    whole chart one accessible name (no image, no matplotlib: it redraws on every Knew / Missed)."""
     boxes = counts["boxes"]
-    labels = [f"box {b}\n{LEITNER_INTERVALS[b - 1]} d" for b in boxes]
-    ax.bar(labels, list(boxes.values()), color=["#cf222e", "#bc4c00", "#9a6700", "#1f6feb", "#1a7f37"][: len(boxes)])
-    ax.set_ylabel("cards")
-    ax.set_title(f"{counts['total']} cards, {counts['due']} due now", fontsize=10)
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-    return buffer.getvalue()
+    top = max(boxes.values(), default=0) or 1
+    bars = []
+    for b, n in boxes.items():
+        height = round(96 * n / top)
+        bars.append(
+            '<div style="display:flex;flex-direction:column;justify-content:flex-end;align-items:center;width:64px">'
+            f'<span style="font-size:0.9em">{n}</span>'
+            f'<div style="width:40px;height:{height}px;background:{_BOX_COLOURS[(b - 1) % len(_BOX_COLOURS)]}"></div>'
+            f'<span style="font-size:0.85em;text-align:center;border-top:1px solid #57606a;width:100%">box {b}<br>'
+            f"{LEITNER_INTERVALS[b - 1]} d</span></div>"
+        )
+    return (
+        f'<div role="img" aria-label="{esc(_counts_text(counts))}" class="course-flash-boxes" style="margin:8px 0">'
+        f'<div style="font-size:0.95em;margin-bottom:4px">{counts["total"]} cards, {counts["due"]} due now</div>'
+        f'<div aria-hidden="true" style="display:flex;gap:6px;align-items:flex-end;height:150px">{"".join(bars)}</div></div>'
+    )
 
 
 def _counts_text(counts: dict[str, Any]) -> str:
@@ -269,10 +274,7 @@ class FlashcardsWidget(Readable):
         self._name_buttons()
         self.knew_button.disabled = self.missed_button.disabled = c is None or not self.flipped
         if counts["total"]:
-            import base64
-
-            png = base64.b64encode(box_chart(counts)).decode("ascii")
-            set_output(self.chart, output_item(_counts_text(counts), None, {"image/png": png}))
+            set_output(self.chart, output_item(_counts_text(counts), box_chart(counts)))
         else:
             set_output(self.chart)
 
