@@ -47,3 +47,26 @@ def start_exam(lab, page, name: str, ready: str = ".course-exam"):
     position = exam.locator(".course-exam-position")
     position.wait_for(timeout=30_000)
     return exam, position
+
+
+def scratch_notebook_cells(lab, name: str, bank: Path, progress: Path, *codes: str) -> str:
+    """Like :func:`scratch_notebook`, with one cell per entry of ``codes`` (several widgets in one notebook)."""
+    scratch_notebook(lab, name, bank, progress, codes[0])
+    path = Path(lab.root) / name
+    nb = nbformat.read(path, as_version=4)
+    nb.cells += [nbformat.v4.new_code_cell(code) for code in codes[1:]]
+    nbformat.write(nb, path)
+    return name
+
+
+def choose(widget, question, keys) -> None:
+    """Click the options ``keys`` ("A", "C") of ``question`` in an exam widget, as a learner does.
+
+    The labels are found by the question's own option texts, so a click waits until that question
+    is on screen (not the one the widget showed a moment before)."""
+    for option in question.options:
+        if option.key in keys:
+            widget.locator(".course-exam-choices label", has_text=f"{option.key}. {option.text}").first.click()
+
+
+__all__ += ["scratch_notebook_cells", "choose"]

@@ -334,3 +334,33 @@ def test_cli_lists_the_retake_list(store, capsys):
     assert [(e["id"], e["rights_since"]) for e in __import__("json").loads(capsys.readouterr().out)] == [("d1-synthetic-01", 1)]
     assert main(["exam", "retake", "--progress", str(store.path)]) == 0
     assert "1 question(s) to retake" in capsys.readouterr().out
+
+
+def test_retake_missed_stays_offered_until_the_list_is_empty(bank, store):
+    """A retake run answered all right once leaves its questions on the list: the result screen still
+    offers "Retake missed" (it used to appear only when the run itself had a wrong or flagged answer)."""
+    w = exam.practice_exam(seed=2, bank=bank, clock=_clock(), timer=False)
+    w.start_button.click()
+    w.select(_wrong(w.session.items[0].question))
+    w.submit_button.click()
+    w.confirm_button.click()
+    for rnd in (1, 2):
+        w.retake_button.click()
+        r = w.session
+        assert r.mode == "retake" and len(r) == 1
+        w.select(r.items[0].question.correct)
+        w.check_button.click()
+        w.submit_button.click()
+        w.confirm_button.click()
+        assert (w.retake_button in _buttons(w.body)) == (rnd == 1)  # on the list after one right answer, off after two
+    assert retake_status(store.read()) == []
+
+
+def test_an_exam_with_only_unanswered_questions_offers_no_retake(bank, store):
+    """Unanswered (unflagged) questions are not misses: no "Retake missed" button that would find nothing."""
+    w = exam.practice_exam(seed=2, bank=bank, clock=_clock(), timer=False)
+    w.start_button.click()
+    w.submit_button.click()
+    w.confirm_button.click()
+    assert "Scaled score" in output_text(w.results) and w.retake_button not in _buttons(w.body)
+    assert retake_status(store.read()) == []

@@ -1194,9 +1194,16 @@ class ExamWidget(Readable):
             self.practise_button.description = (f"Practise these {len(weakest)} task statements" if len(weakest) > 1
                                                 else f"Practise task statement {weakest[0]}")
             actions.append(self.practise_button)
-        if self.bank is not None and (counts["wrong"] or counts["flagged"]):
+        if self.bank is not None and self._retake_left():
             actions.append(self.retake_button)
         self.body.children = [self.results, self.answer_filter, w.HBox(actions), self.answers_review]
+
+    def _retake_left(self) -> bool:
+        """Whether the retake list holds questions: this run's wrong or flagged answers, and earlier misses
+        not yet answered right twice (a question only left unanswered is not on it)."""
+        from .exam_modes import draw_retake
+
+        return bool(draw_retake(self.bank.questions, self.session._store().read())[0])
 
     def _attempts(self) -> list[dict[str, Any]]:
         return self.session._store().exams()
