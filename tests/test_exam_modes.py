@@ -348,6 +348,7 @@ def test_retake_missed_stays_offered_until_the_list_is_empty(bank, store):
         w.retake_button.click()
         r = w.session
         assert r.mode == "retake" and len(r) == 1
+        assert w.timer_label.value == "<b>Time used:</b> 0:00:00 (untimed)"  # this run's clock, not the last one's
         w.select(r.items[0].question.correct)
         w.check_button.click()
         w.submit_button.click()

@@ -1274,6 +1274,7 @@ class ExamWidget(Readable):
         self.pause_button.description = "Pause"
         self._label_submit()
         self.start()
+        self.tick()  # the new run's clock at once, not the last run's "Time used" until the first tick
 
     def practise_weakest(self, size: int = 10) -> None:
         """Start a practice run on the weakest task statements of the result shown."""
