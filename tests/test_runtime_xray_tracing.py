@@ -247,3 +247,158 @@ def test_a_rerun_at_the_same_times_replaces_its_traces(xray):
     first = traffic()
     assert first == {"shop-api/prod AWS::ApiGateway::Stage": 3, "echo AWS::Lambda": 3, "echo AWS::Lambda::Function": 3}
     assert traffic() == first
+
+
+# --- Powertools Tracer / the X-Ray SDK inside a handler (xray_sdk_bridge) ------------------------------------
+
+POWERTOOLS = """
+import boto3
+from aws_lambda_powertools import Tracer
+
+tracer = Tracer(service="orders", patch_modules=["boto3"])
+ddb = boto3.client("dynamodb")
+
+@tracer.capture_method
+def save(order):
+    ddb.put_item(TableName="Orders", Item={"pk": {"S": order}})
+    return order
+
+@tracer.capture_lambda_handler
+def handler(event, context):
+    tracer.put_annotation("customer_tier", "gold")
+    tracer.put_metadata("order", {"id": event["order"], "items": 3})
+    return {"saved": save(event["order"])}
+"""
+
+
+def _orders_table() -> None:
+    boto3.client("dynamodb", region_name=REGION).create_table(
+        TableName="Orders", KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
+
+
+def _walk(doc: dict) -> list[dict]:
+    out, stack = [], list(doc.get("subsegments", []))
+    while stack:
+        sub = stack.pop()
+        out.append(sub)
+        stack.extend(sub.get("subsegments", []))
+    return out
+
+
+def test_powertools_tracer_subsegments_nest_under_the_function_segment(xray):
+    _orders_table()
+    make_function("orders", POWERTOOLS, TracingConfig={"Mode": "Active"})
+    with freeze_time(T) as clock:
+        assert invoke("orders", {"order": "A-1"}) == {"saved": "A-1"}
+        clock.move_to(T + timedelta(seconds=1))
+        assert invoke("orders", {"order": "A-2"}) == {"saved": "A-2"}
+    functions = sorted(by_origin(segments(), "AWS::Lambda::Function"), key=lambda d: d["start_time"])
+    assert len(functions) == 2
+    for n, function in enumerate(functions):
+        [handler] = [s for s in function["subsegments"] if s["name"] == "## handler"]
+        assert handler["annotations"] == {"ColdStart": n == 0, "Service": "orders", "customer_tier": "gold"}
+        assert handler["metadata"]["orders"]["order"] == {"id": f"A-{n + 1}", "items": 3}
+        assert handler["metadata"]["orders"]["handler response"] == {"saved": f"A-{n + 1}"}
+        [save] = handler["subsegments"]
+        # Powertools names a captured method "## <module>.<qualified name>"
+        assert save["name"] == "## app.save" and save["metadata"]["orders"]["app.save response"] == f"A-{n + 1}"
+        [call] = save["subsegments"]
+        assert (call["name"], call["namespace"], call["aws"]["operation"], call["aws"]["table_name"]) == (
+            "dynamodb", "aws", "PutItem", "Orders")
+        assert call["http"]["response"]["status"] == 200
+        # recorded once: not also by the sandbox's own SDK-call hook under Invocation
+        assert [s["name"] for s in _walk(function)].count("DynamoDB") == 0
+        assert [s["name"] for s in _walk(function)].count("dynamodb") == 1
+        assert not any(k in s for s in _walk(function) for k in ("trace_id", "parent_id", "type"))
+        inner = _walk(function)
+        assert all(function["start_time"] <= s["start_time"] <= s["end_time"] <= function["end_time"] for s in inner)
+    [raw] = boto3.client("xray", region_name=REGION).batch_get_traces(TraceIds=[functions[0]["trace_id"]])["Traces"]
+    assert any("## handler" in s["Document"] for s in raw["Segments"])  # what BatchGetTraces returns
+    graph, _ = xray_map.service_graph(*WINDOW)
+    stats = {(s["Name"], s["Type"]): s["SummaryStatistics"]["TotalCount"] for s in graph["Services"]}
+    assert stats[("Orders", "AWS::DynamoDB::Table")] == 2  # the map still infers the table from the SDK's subsegment
+
+
+def test_powertools_tracer_without_a_sampled_trace_records_nothing_and_does_not_fail(xray, capsys):
+    _orders_table()
+    # PassThrough, no upstream trace; in Lambda the SDK's context-missing strategy does not apply
+    make_function("orders", POWERTOOLS, Environment={"Variables": {"AWS_XRAY_CONTEXT_MISSING": "RUNTIME_ERROR"}})
+    make_function("sampled-out", POWERTOOLS, TracingConfig={"Mode": "Active"})
+    with freeze_time(T):
+        assert invoke("orders", {"order": "A-1"}) == {"saved": "A-1"}
+        invoke("sampled-out", {"order": "A-0"})  # takes the reservoir of this second
+        unsampled = [invoke("sampled-out", {"order": f"B-{i}"}) for i in range(5)]
+    assert unsampled == [{"saved": f"B-{i}"} for i in range(5)]
+    functions = by_origin(segments(), "AWS::Lambda::Function")
+    assert 1 <= len(functions) < 6 and {f["name"] for f in functions} == {"sampled-out"}  # 1/s, then 5 %
+    assert all([s["name"] for s in f["subsegments"]].count("## handler") == 1 for f in functions)
+    assert len(segments()) == 2 * len(functions)  # nothing else stored: no orphan SDK documents
+    logs = boto3.client("logs", region_name=REGION)
+    events = logs.filter_log_events(logGroupName="/aws/lambda/orders")["events"]
+    assert not any("discarded" in e["message"] or "segment" in e["message"].lower() for e in events)
+    assert capsys.readouterr().err == ""
+
+
+def test_powertools_trace_disabled_records_no_sdk_subsegments_and_stays_per_function(xray):
+    _orders_table()
+    make_function("quiet", POWERTOOLS, TracingConfig={"Mode": "Active"},
+                  Environment={"Variables": {"POWERTOOLS_TRACE_DISABLED": "true"}})
+    make_function("orders", POWERTOOLS, TracingConfig={"Mode": "Active"})
+    with freeze_time(T) as clock:
+        assert invoke("quiet", {"order": "Q-1"}) == {"saved": "Q-1"}
+        clock.move_to(T + timedelta(seconds=1))
+        invoke("orders", {"order": "A-1"})
+        clock.move_to(T + timedelta(seconds=2))
+        invoke("quiet", {"order": "Q-2"})  # warm: still disabled
+        clock.move_to(T + timedelta(seconds=3))
+        invoke("orders", {"order": "A-2"})  # warm: still traced
+    by_name: dict[str, list[dict]] = {}
+    for doc in sorted(by_origin(segments(), "AWS::Lambda::Function"), key=lambda d: d["start_time"]):
+        by_name.setdefault(doc["name"], []).append(doc)
+    assert [len(by_name["quiet"]), len(by_name["orders"])] == [2, 2]  # Lambda still traces the invocations
+    for doc in by_name["quiet"]:  # but Tracer adds nothing, and the sandbox records the SDK call as before
+        names = [s["name"] for s in _walk(doc)]
+        assert "## handler" not in names and names.count("DynamoDB") == 1
+    for doc in by_name["orders"]:
+        assert "## handler" in [s["name"] for s in doc["subsegments"]]
+
+
+def test_the_notebooks_own_calls_stay_untraced_after_a_tracer_patched_botocore(xray, capsys, monkeypatch):
+    import logging
+
+    _orders_table()
+    make_function("orders", POWERTOOLS, TracingConfig={"Mode": "Active"})
+    with freeze_time(T):
+        invoke("orders", {"order": "A-1"})
+    monkeypatch.setenv("AWS_XRAY_CONTEXT_MISSING", "RUNTIME_ERROR")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logging.getLogger("aws_xray_sdk").addHandler(handler)
+    try:
+        boto3.client("dynamodb", region_name=REGION).get_item(TableName="Orders", Key={"pk": {"S": "A-1"}})
+    finally:
+        logging.getLogger("aws_xray_sdk").removeHandler(handler)
+    assert [r.getMessage() for r in records if r.levelno >= logging.WARNING] == []
+    assert len(by_origin(segments(), "AWS::Lambda::Function")) == 1
+
+
+def test_powertools_tracer_behind_a_traced_stage_joins_the_stage_trace(xray):
+    _orders_table()
+    fn = make_function("orders", POWERTOOLS.replace('event["order"]', 'json.loads(event["body"])["order"]')
+                       .replace("import boto3", "import boto3, json")
+                       .replace('return {"saved": save(json.loads(event["body"])["order"])}',
+                                'return {"statusCode": 200, "body": save(json.loads(event["body"])["order"])}'),
+                       TracingConfig={"Mode": "Active"})
+    url = _api(fn["FunctionArn"], tracing=True)
+    with freeze_time(T):
+        answer = requests.post(url, json={"order": "A-9"})
+    assert answer.status_code == 200 and answer.text == "A-9"
+    docs = segments()
+    [stage] = by_origin(docs, "AWS::ApiGateway::Stage")
+    [function] = by_origin(docs, "AWS::Lambda::Function")
+    assert function["trace_id"] == stage["trace_id"]
+    [handler] = [s for s in function["subsegments"] if s["name"] == "## handler"]
+    assert handler["annotations"]["customer_tier"] == "gold" and handler["annotations"]["ColdStart"] is True
+    assert [s["name"] for s in _walk(handler)] == ["## app.save", "dynamodb"]

@@ -45,3 +45,21 @@ XRAY_USED: tuple[PatchPoint, ...] = (
     PatchPoint("moto.apigateway.models:RestAPI.name", "read", (), "the stage segment's name ({api}/{stage})",
                set_in=("__init__",)),
 )
+
+# --- The X-Ray SDK / Powertools Tracer inside handlers (xray_sdk_bridge.py) ------------------------------
+# Seams of the course's own runtime, as above: every execution environment is entered and left around each
+# invocation and initialised once; the bridge swaps the SDK's and Tracer's process-wide switches per
+# environment there and points the SDK's recorder at the sandbox (no UDP, no daemon).
+XRAY_SDK: tuple[PatchPoint, ...] = (
+    PatchPoint("course_utils.runtime.environments:ExecutionEnvironment.enter", "wrap", ("self",),
+               "X-Ray SDK/Powertools Tracer: this environment's process-wide switches (SDK enabled, Tracer config), "
+               "fresh for a new environment; configure the SDK's recorder", "xray_sdk_bridge:wrap_enter"),
+    PatchPoint("course_utils.runtime.environments:ExecutionEnvironment.leave", "wrap", ("self",),
+               "X-Ray SDK/Powertools Tracer: keep this environment's switches, restore the caller's",
+               "xray_sdk_bridge:wrap_leave"),
+    PatchPoint("course_utils.runtime.environments:ExecutionEnvironment.initialise", "wrap", ("self",),
+               "X-Ray SDK: configure the recorder (sandbox emitter and Lambda context) once the handler module "
+               "imported it", "xray_sdk_bridge:wrap_initialise"),
+)
+XRAY = XRAY + XRAY_SDK
+__all__ += ["XRAY_SDK"]

@@ -18,12 +18,16 @@ What AWS does (Lambda and API Gateway developer guides, X-Ray developer guide):
 * **SDK calls** from an instrumented handler (X-Ray SDK ``patch_all()``, ADOT, Powertools Tracer) are
   subsegments with ``namespace: aws``, the operation, ``http.response.status`` and the flags ``error``
   (4xx), ``throttle`` (429, with ``error``) and ``fault`` (5xx); X-Ray infers the downstream node from them.
+  The X-Ray SDK (and Powertools ``Tracer``) sends its subsegments (``## handler``, its SDK calls) to the
+  daemon; X-Ray nests them under the function segment named by ``Parent`` in ``_X_AMZN_TRACE_ID``.
 
 Simulated: the segments go straight into moto's X-Ray backend (what ``PutTraceSegments`` stores), so
 ``get_trace_summaries``/``batch_get_traces`` and :func:`course_utils.sim.xray_map.service_graph` read them.
 Every SDK call a traced handler makes is recorded, as if the function were instrumented (on AWS the
-code needs the X-Ray SDK or ADOT for that). Only the default sampling rule applies (custom
-``CreateSamplingRule`` rules are ignored); its 5 % draw is a hash of the trace id, so reruns at the same
+code needs the X-Ray SDK or ADOT for that), except a call the handler's own X-Ray SDK records (Powertools
+``Tracer``, ``patch_all``): that one is the SDK's subsegment, which :mod:`.xray_sdk_bridge` hands to
+:func:`accept_sdk_document` instead of the daemon, so no call is recorded twice. Only the default
+sampling rule applies (custom ``CreateSamplingRule`` rules are ignored); its 5 % draw is a hash of the trace id, so reruns at the same
 (frozen) time give the same traces. Segment times are the sandbox clock at the start plus real elapsed
 time, so they stay consistent under ``freeze_time``.
 """
@@ -42,6 +46,7 @@ from typing import Any, Callable
 __all__ = [
     "TraceHeader", "ENV_VAR", "HEADER", "wrap_run", "wrap_handle", "install_sdk_hooks",
     "before_call", "after_call", "after_call_error", "reset_state", "wrap_update_function_configuration",
+    "accept_sdk_document", "connect_sdk_bridge",
 ]
 
 ENV_VAR = "_X_AMZN_TRACE_ID"
@@ -168,11 +173,56 @@ class _FunctionTrace:
     trace_id: str
     clock: _Clock
     subsegments: list[dict[str, Any]] = field(default_factory=list)
+    sdk_documents: list[dict[str, Any]] = field(default_factory=list)  # what the X-Ray SDK sent (xray_sdk_bridge)
 
 
 _local = threading.local()
 _open: dict[str, _FunctionTrace] = {}  # function segment id (the Parent in _X_AMZN_TRACE_ID) -> its trace
 _open_lock = threading.Lock()
+
+
+_sdk_call_parent: Callable[[Any], str | None] | None = None  # set by connect_sdk_bridge
+_sdk_reset: Callable[[], None] | None = None
+
+
+def connect_sdk_bridge(call_parent: Callable[[Any], str | None], reset: Callable[[], None]) -> None:
+    """Called by :mod:`.xray_sdk_bridge` when its patches are installed: ``call_parent(model)`` names the X-Ray
+    SDK subsegment of a call the handler's SDK records itself; ``reset`` forgets the bridge's state."""
+    global _sdk_call_parent, _sdk_reset
+    _sdk_call_parent, _sdk_reset = call_parent, reset
+
+
+def accept_sdk_document(doc: dict[str, Any]) -> bool:
+    """Keep a (sub)segment document the X-Ray SDK sent from a handler (as the daemon would forward it), for the
+    open invocation whose trace it belongs to; it is nested into that invocation's function segment when the
+    invocation ends. False (dropped) when no sampled invocation of that trace is running."""
+    header, trace = _current()
+    if trace is None or doc.get("trace_id") != trace.trace_id:
+        return False
+    with _open_lock:
+        trace.sdk_documents.append(doc)
+    return True
+
+
+def _nest_sdk_documents(function_id: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The SDK's streamed subsegments as X-Ray stores them: each under its parent (by ``parent_id``), the top ones
+    under the function segment (the ``Parent`` of ``_X_AMZN_TRACE_ID``), in start order."""
+    items = []
+    for doc in docs:
+        item = {k: v for k, v in doc.items() if k not in ("type", "parent_id", "trace_id")}
+        items.append((doc.get("parent_id"), item))
+    by_id = {item["id"]: item for _, item in items}
+    top: list[dict[str, Any]] = []
+    for parent, item in items:
+        holder = by_id.get(parent) if parent != function_id else None
+        if holder is not None:
+            holder.setdefault("subsegments", []).append(item)
+        else:
+            top.append(item)
+    for item in by_id.values():
+        if "subsegments" in item:
+            item["subsegments"].sort(key=lambda d: d.get("start_time", 0))
+    return sorted(top, key=lambda d: d.get("start_time", 0))
 
 
 def reset_state() -> None:
@@ -181,6 +231,8 @@ def reset_state() -> None:
     _ids, _sampler = _Ids(), _Sampler()
     with _open_lock:
         _open.clear()
+    if _sdk_reset is not None:
+        _sdk_reset()
 
 
 def _put(account_id: str, region: str, docs: list[dict[str, Any]]) -> None:
@@ -318,9 +370,11 @@ def _lambda_segments(fn: Any, arn: str, request_id: str, trace: _FunctionTrace, 
                                   "start_time": round(start + init_s, 6), "end_time": end}
     if trace.subsegments:
         invocation["subsegments"] = trace.subsegments
+    with _open_lock:
+        sdk_subsegments = _nest_sdk_documents(function_id, trace.sdk_documents)
     function: dict[str, Any] = {"name": name, "id": function_id, "trace_id": trace.trace_id, "parent_id": link_id,
                                 "start_time": start, "end_time": end, "origin": "AWS::Lambda::Function",
-                                "resource_arn": arn, "subsegments": subs + [invocation]}
+                                "resource_arn": arn, "subsegments": subs + [invocation] + sdk_subsegments}
     if error:
         info = result.payload_json() if hasattr(result, "payload_json") else None
         info = info if isinstance(info, dict) else {}
@@ -437,6 +491,10 @@ def before_call(model: Any = None, params: Any = None, context: Any = None, **_:
     if trace is None:  # not sampled, or PassThrough: pass the trace id on, record nothing
         outgoing = TraceHeader(header.root, header.parent, header.sampled) if header.parent else TraceHeader(header.root)
         context["_xray"] = (None, _set_upstream(_Upstream(outgoing, _Clock())), None)
+    elif _sdk_call_parent is not None and (sdk_parent := _sdk_call_parent(model)) is not None:
+        # the X-Ray SDK (e.g. Powertools Tracer's patched botocore) records this call itself: not twice
+        outgoing = TraceHeader(trace.trace_id, sdk_parent, True)
+        context["_xray"] = (None, _set_upstream(_Upstream(outgoing, trace.clock)), None)
     else:
         service = model.service_model.service_id
         sub: dict[str, Any] = {"name": str(service), "id": _ids.segment_id(trace.trace_id),
