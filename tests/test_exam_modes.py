@@ -365,3 +365,20 @@ def test_an_exam_with_only_unanswered_questions_offers_no_retake(bank, store):
     w.confirm_button.click()
     assert "Scaled score" in output_text(w.results) and w.retake_button not in _buttons(w.body)
     assert retake_status(store.read()) == []
+
+
+def test_nothing_to_retake_leaves_the_exam_above_running(bank, store):
+    """Notebook 05 on Run All for a new learner: the retake cell (nothing to retake) comes after the
+    practice exam; it must not abandon that exam, whose clock then runs and submits at the deadline."""
+    clock = _clock()
+    w = exam.practice_exam(seed=2, bank=bank, clock=clock, timer=False)
+    empty = exam.retake_missed(bank=bank, store=store, clock=clock, timer=False)
+    assert empty.session is None and "Nothing to retake" in empty.text()
+    w.start_button.click()
+    assert not w.session.abandoned
+    clock.advance(minutes=1)
+    w.tick()
+    assert w.timer_label.value == "<b>Time left:</b> 2:09:00"
+    clock.advance(minutes=130)
+    w.tick()
+    assert w.session.result is not None and "Scaled score" in output_text(w.results)  # submitted at the deadline

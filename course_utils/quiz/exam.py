@@ -829,10 +829,11 @@ class ExamWidget(Readable):
         self._stop = threading.Event()
         self._selectors: dict[int, Any] = {}
         self._syncing = False
-        for other in list(_live):  # Run All again: the previous widget of this mode is abandoned, not submitted
-            if other.mode == self.mode:
-                other.abandon()
-        _live.add(self)
+        if session is not None:  # a widget that only says something ("Nothing to retake") replaces no run
+            for other in list(_live):  # Run All again: the previous widget of this mode is abandoned, not submitted
+                if other.mode == self.mode:
+                    other.abandon()
+            _live.add(self)
 
         self.timer_label = w.HTML()
         self.timer_label.add_class("course-exam-timer")
