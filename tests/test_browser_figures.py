@@ -1,6 +1,8 @@
 """Real browser: JupyterLab shows a course figure as an <img> whose alt text says what the chart
 shows (course_utils.rules.figures), both for a figure with its own sentence and for one whose alt
-text is made from its title and labels. Only a browser shows which output JupyterLab renders."""
+text is made from its title and labels, also in the cell that first imports pyplot and after
+``%matplotlib inline`` (both reset IPython's figure formatters). Only a browser shows which output
+JupyterLab renders."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CELLS = [
-    "%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom course_utils.rules import figures\nfigures.install()",
-    "fig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [3, 1, 2])\n"
+CELLS = [  # the notebooks' order: the sandbox registers the formatters, later cells import pyplot and draw
+    "from course_utils.rules import figures\nfigures.install()",
+    "import matplotlib.pyplot as plt\nfig, ax = plt.subplots(figsize=(4, 2))\nax.plot([1, 2, 3], [3, 1, 2])\n"
     "figures.describe(fig, 'Line chart: three points, lowest at x = 2')\nplt.show()",
-    "fig, ax = plt.subplots(figsize=(4, 2))\nax.bar(['a', 'b'], [1, 2])\nax.set_title('Two bars')\nax.set_ylabel('count')\nplt.show()",
+    "%matplotlib inline\nfig, ax = plt.subplots(figsize=(4, 2))\nax.bar(['a', 'b'], [1, 2])\nax.set_title('Two bars')\n"
+    "ax.set_ylabel('count')\nplt.show()",
 ]
 ALTS = "() => Array.from(document.querySelectorAll('.jp-OutputArea-output img')).map(i => i.alt)"
 

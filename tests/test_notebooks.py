@@ -6,6 +6,8 @@ The second pass is what *Run All* after a first Run All does: cells must be re-r
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
@@ -74,3 +76,10 @@ def test_notebook_runs_twice(path, tmp_path, monkeypatch):
         assert "already running" in setup_text, setup_text
         first_setup = "".join(o.get("data", {}).get("text/plain", "") for o in first_pass[1])
         assert "started" in first_setup
+    # Every figure, in both runs, reaches the learner as an <img> with alt text (course_utils.rules.figures).
+    for outputs in first_pass + [list(c.get("outputs", [])) for c in nb.cells]:
+        for o in outputs:
+            data = o.get("data", {})
+            if "image/png" in data:
+                assert re.search(r'<img src="data:image/png;base64,[^"]+" alt="[^"]+"', data.get("text/html", "")), \
+                    f"a figure without alt text: {data.get('text/plain', '')[:80]}"

@@ -104,6 +104,33 @@ def test_html_formatter_renders_img_with_alt():
         InteractiveShell.clear_instance()
 
 
+def test_alt_text_survives_the_inline_backend_resetting_figure_formats():
+    """``import matplotlib.pyplot`` after the sandbox started runs IPython's ``select_figure_formats``, which
+    drops every formatter's ``Figure`` entry: a figure in that cell still gets its alt text (through the base
+    class), and after the cell the course's formatters are back (one render for both outputs)."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.core.pylabtools import select_figure_formats
+
+    shell = InteractiveShell.instance()
+    monkey = figures._installed
+    try:
+        figures._installed = False
+        assert figures.install(shell)
+        select_figure_formats(shell, {"png"})  # what the inline backend does on its first import
+        fig, _ = plt.subplots()
+        figures.describe(fig, "Requests per second")
+        data, _ = shell.display_formatter.format(fig)
+        assert 'alt="Requests per second"' in data["text/html"] and data["image/png"]
+        shell.events.trigger("post_run_cell", None)  # the end of that cell
+        data, _ = shell.display_formatter.format(fig)
+        assert 'alt="Requests per second"' in data["text/html"]
+        assert f'base64,{data["image/png"]}"' in data["text/html"]  # the course's PNG printer again
+        assert figures.install(shell) and len(shell.events.callbacks["post_run_cell"]) == 1  # registered once
+    finally:
+        figures._installed = monkey
+        InteractiveShell.clear_instance()
+
+
 def test_exam_charts_carry_alt_text_and_readable_labels():
     from course_utils.quiz import exam
 

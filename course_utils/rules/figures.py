@@ -30,7 +30,7 @@ __all__ = [
 NOTEBOOK_WIDTH_IN = 9.0  # ~900 px at the inline backend's 100 dpi
 _ATTR = "_course_alt_text"
 _PNG = "_course_png_base64"
-_installed = False
+_installed: Any = None  # the shell whose formatters are kept registered
 
 
 def describe(fig: Any, alt: str) -> Any:
@@ -96,11 +96,39 @@ def _png_once(fig: Any) -> str:
     return data
 
 
+def _register(formatters: Any) -> None:
+    """The course's ``text/html`` and ``image/png`` printers for ``Figure``, and ``text/html`` for its base
+    class too: IPython's ``select_figure_formats`` (run by the inline backend when ``matplotlib.pyplot`` is
+    first imported, and by ``%matplotlib inline``) pops every formatter's ``Figure`` entry, and a figure
+    drawn in that same cell is still looked up through its base class."""
+    import sys
+
+    module = sys.modules.get("matplotlib.figure")
+    html_fmt, png_fmt = formatters["text/html"], formatters["image/png"]
+    if module is None:  # by name: matplotlib is not imported until a figure exists
+        html_fmt.for_type_by_name("matplotlib.figure", "Figure", html_img)
+        html_fmt.for_type_by_name("matplotlib.figure", "FigureBase", html_img)
+        png_fmt.for_type_by_name("matplotlib.figure", "Figure", _png_once)
+    else:  # by type: a name entry would not replace the printer IPython registered for the type
+        html_fmt.for_type(module.Figure, html_img)
+        html_fmt.for_type(module.FigureBase, html_img)
+        png_fmt.for_type(module.Figure, _png_once)
+
+
+def _registered(formatters: Any) -> bool:
+    import sys
+
+    html_fmt = formatters["text/html"]
+    module = sys.modules.get("matplotlib.figure")
+    if module is None or module.Figure not in html_fmt.type_printers:
+        return ("matplotlib.figure", "Figure") in html_fmt.deferred_printers
+    return html_fmt.type_printers[module.Figure] is html_img and formatters["image/png"].type_printers.get(module.Figure) is _png_once
+
+
 def install(shell: Any = None) -> bool:
-    """Register the ``text/html`` (and matching ``image/png``) formatters for figures (idempotent)."""
+    """Register the ``text/html`` (and matching ``image/png``) formatters for figures, and keep them
+    registered: after each cell they are put back if the inline backend replaced them (idempotent)."""
     global _installed
-    if _installed:
-        return True
     if shell is None:
         try:
             from IPython import get_ipython
@@ -109,10 +137,16 @@ def install(shell: Any = None) -> bool:
         shell = get_ipython()
     if shell is None:
         return False
-    formatters = shell.display_formatter.formatters  # by name: matplotlib is not imported until a figure exists
-    formatters["text/html"].for_type_by_name("matplotlib.figure", "Figure", html_img)
-    formatters["image/png"].for_type_by_name("matplotlib.figure", "Figure", _png_once)
-    _installed = True
+    formatters = shell.display_formatter.formatters
+    if not _registered(formatters):
+        _register(formatters)
+    if _installed is not shell:
+        def reassert(*_: Any) -> None:
+            if not _registered(formatters):
+                _register(formatters)
+
+        shell.events.register("post_run_cell", reassert)
+        _installed = shell
     return True
 
 
