@@ -402,3 +402,23 @@ def test_powertools_tracer_behind_a_traced_stage_joins_the_stage_trace(xray):
     [handler] = [s for s in function["subsegments"] if s["name"] == "## handler"]
     assert handler["annotations"]["customer_tier"] == "gold" and handler["annotations"]["ColdStart"] is True
     assert [s["name"] for s in _walk(handler)] == ["## app.save", "dynamodb"]
+
+
+def test_a_function_without_the_sdk_is_traced_the_same_after_a_tracer_function_ran(xray):
+    """On AWS each function is its own process: a Tracer function's patch of botocore does not reach another
+    function. In the sandbox the patch is process-wide, so a function whose code does not use the SDK keeps
+    it off, and its SDK calls are recorded by the sandbox as before, once, whichever function ran first."""
+    _orders_table()
+    make_function("orders-pt", POWERTOOLS, TracingConfig={"Mode": "Active"})
+    make_function("orders", ORDERS, TracingConfig={"Mode": "Active"})
+    with freeze_time(T) as clock:
+        assert invoke("orders-pt", {"order": "A-1"}) == {"saved": "A-1"}  # patches botocore in this process
+        for second in (1, 2):  # a cold and a warm invocation of the plain function
+            clock.move_to(T + timedelta(seconds=second))
+            invoke("orders")
+    plain = sorted((f for f in by_origin(segments(), "AWS::Lambda::Function") if f["name"] == "orders"),
+                   key=lambda d: d["start_time"])
+    assert len(plain) == 2
+    for function in plain:
+        names = [s["name"] for s in _walk(function)]
+        assert names.count("DynamoDB") == 1 and "dynamodb" not in names and "## handler" not in names

@@ -23,7 +23,9 @@ gives the SDK's recorder a :class:`SandboxEmitter` (no UDP: each document goes t
 handler and is inert outside one (the notebook itself is not an instrumented process: a function's patches
 of botocore or requests record nothing and log nothing for the notebook's own calls). Subsegment times are
 the sandbox clock (as in :mod:`.xray_tracing`), so they stay inside the function segment under ``freeze_time``.
-The SDK's and Tracer's process-wide switches are saved and restored per execution environment. SDK calls the
+The SDK's and Tracer's process-wide switches are saved and restored per execution environment, and in an
+environment whose code does not use the SDK it stays off: on AWS another function's patch of botocore is in
+another process. SDK calls the
 X-Ray SDK records itself are not recorded a second time by :mod:`.xray_tracing` (:func:`sdk_call_parent`).
 Nothing here imports the SDK: it acts only once a handler has imported it.
 """
@@ -35,6 +37,7 @@ import json
 import os
 import sys
 import threading
+import types
 from typing import Any, Callable
 
 from . import xray_tracing
@@ -219,6 +222,8 @@ def sdk_call_parent(model: Any) -> str | None:
 
 _State = tuple[Any, Any]  # (the SDK's enabled flag or None = read AWS_XRAY_SDK_ENABLED, Tracer._config or None)
 _saved: dict[str, _State] = {}
+_uninstrumented: set[str] = set()  # environments whose code does not use the SDK: the SDK stays off in them
+_SDK_MODULES = ("aws_xray_sdk", "aws_lambda_powertools.tracing")
 _local = threading.local()  # .stack: the callers' switches, per thread (enter and leave run in one thread)
 _lock = threading.Lock()
 _FRESH: _State = (None, None)
@@ -242,6 +247,30 @@ def _apply(state: _State) -> None:
         tracer.Tracer._config = copy.copy(config if config is not None else tracer.Tracer._default_config)
 
 
+def _uses_sdk(env: Any) -> bool:
+    """Whether the function's own code (its task root and layers) holds anything of the X-Ray SDK or of
+    Powertools' ``Tracer``: a module, a function, a class or an instance such as ``xray_recorder``."""
+    roots = tuple(os.path.join(p, "") for p in (getattr(env, "paths", None) or [getattr(env, "task_root", "")]) if p)
+    if not roots:
+        return False
+    for module in list(sys.modules.values()):
+        if not (getattr(module, "__file__", None) or "").startswith(roots):
+            continue
+        for value in list(vars(module).values()):
+            names = (getattr(value, "__name__", "") if isinstance(value, types.ModuleType) else "",
+                     getattr(value, "__module__", None) or "", type(value).__module__)
+            if any(isinstance(n, str) and n.startswith(_SDK_MODULES) for n in names):
+                return True
+    return False
+
+
+def _sdk_off() -> None:
+    """The SDK disabled for the environment now running (only once some function imported it)."""
+    sdk = sys.modules.get("aws_xray_sdk.sdk_config")
+    if sdk is not None:
+        sdk.SDKConfig._SDKConfig__SDK_ENABLED = False
+
+
 def _stack() -> list[_State]:
     stack = getattr(_local, "stack", None)
     if stack is None:
@@ -253,6 +282,7 @@ def reset_state() -> None:
     """Forget every environment's saved switches (the sandbox was wiped)."""
     with _lock:
         _saved.clear()
+        _uninstrumented.clear()
 
 
 def wrap_enter(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -264,9 +294,13 @@ def wrap_enter(original: Callable[..., Any]) -> Callable[..., Any]:
     def enter(self: Any) -> Any:
         result = original(self)
         _stack().append(_snapshot())
+        key = str(getattr(self, "id", id(self)))
         with _lock:
-            state = _saved.get(str(getattr(self, "id", id(self))), _FRESH)
+            state = _saved.get(key, _FRESH)
+            plain = key in _uninstrumented
         _apply(state)
+        if plain:  # another function's patches of botocore are process-wide here, not in this function's process
+            _sdk_off()
         configure_recorder()
         return result
 
@@ -297,6 +331,10 @@ def wrap_initialise(original: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return original(self)
         finally:
+            if getattr(self, "initialised", False) and not _uses_sdk(self):
+                with _lock:
+                    _uninstrumented.add(str(getattr(self, "id", id(self))))
+                _sdk_off()
             configure_recorder()
 
     initialise.__wrapped__ = original  # type: ignore[attr-defined]
