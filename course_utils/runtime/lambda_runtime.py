@@ -167,7 +167,11 @@ def _reserved_concurrency(fn: Any) -> int | None:
 
 
 def _function_env(fn: Any, env: ExecutionEnvironment) -> dict[str, str]:
-    variables = {str(k): str(v) for k, v in (fn.environment_vars or {}).items()}
+    # Lambda sets these for the X-Ray SDK (Lambda developer guide, "Using AWS X-Ray": the context-missing
+    # strategy LOG_ERROR, the daemon's address as IP_ADDRESS:PORT); the function's own Environment overrides
+    # them. The sandbox's "daemon" is the SDK's default address; no socket is opened (xray_sdk_bridge).
+    variables = {"AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR", "AWS_XRAY_DAEMON_ADDRESS": "127.0.0.1:2000"}
+    variables.update({str(k): str(v) for k, v in (fn.environment_vars or {}).items()})
     variables.update(
         {
             "AWS_LAMBDA_FUNCTION_NAME": fn.function_name,

@@ -842,3 +842,19 @@ def add_builtin_handler(event: str, handler: Callable[..., Any]) -> None:
 
 
 __all__ += ["put_trace_segment", "add_builtin_handler"]
+
+
+# --- X-Ray filter expressions in GetTraceSummaries (patches_xray.py, xray_filters.py) -------------------
+
+
+def xray_invalid_request(message: str) -> Exception:
+    """X-Ray's ``InvalidRequestException`` (HTTP 400), raised from the backend; moto's X-Ray response re-raises
+    its ``AWSError`` subclasses and serializes them as ``{"__type": ..., "message": ...}``."""
+    from moto.core.exceptions import AWSError
+
+    return AWSError(message, exception_type="InvalidRequestException", status=400)
+
+
+__all__ += ["xray_invalid_request"]
+#: moto's X-Ray models are imported on first use (0.07 s): patch GetTraceSummaries then
+LAZY_MODULES = LAZY_MODULES + ("moto.xray.models",)

@@ -63,3 +63,25 @@ XRAY_SDK: tuple[PatchPoint, ...] = (
 )
 XRAY = XRAY + XRAY_SDK
 __all__ += ["XRAY_SDK"]
+
+# --- GetTraceSummaries with a FilterExpression (xray_filters.py, rules/xray_filter.py) --------------------
+# moto answers any FilterExpression with a 500 "Not implemented yet" and leaves Annotations/Http empty.
+# moto.xray.models is patched when first imported (moto_adapter.LAZY_MODULES).
+XRAY_FILTERS: tuple[PatchPoint, ...] = (
+    PatchPoint("moto.xray.models:XRayBackend.get_trace_summary", "wrap",
+               ("self", "start_time", "end_time", "filter_expression"),
+               "evaluate FilterExpression (a documented subset; InvalidRequestException for a malformed or "
+               "unsupported one, not a 500) and fill each summary's Annotations, Duration, ResponseTime and Http",
+               "xray_filters:wrap_get_trace_summary"),
+)
+XRAY_FILTERS_USED: tuple[PatchPoint, ...] = (
+    PatchPoint("moto.xray.models:XRayBackend._segment_collection", "read", (), "the stored traces",
+               set_in=("__init__",)),
+    PatchPoint("moto.xray.models:SegmentCollection._traces", "read", (),
+               "trace id -> {'segments': [TraceSegment, ...], ...}", set_in=("__init__",)),
+    PatchPoint("moto.xray.models:TraceSegment.raw", "read", (), "the segment document as sent (JSON text)",
+               set_in=("__init__",)),
+)
+XRAY = XRAY + XRAY_FILTERS
+XRAY_USED = XRAY_USED + XRAY_FILTERS_USED
+__all__ += ["XRAY_FILTERS", "XRAY_FILTERS_USED"]
