@@ -147,3 +147,27 @@ def test_sandbox_graph_is_built_from_the_stored_segments(aws):
     assert len(segments) == 30
     xray_map.send(_path(), 10, T, seed=3)  # the same segments again (a re-run cell)
     assert len(xray_map.stored_segments(window["StartTime"], window["EndTime"])) == 30
+
+
+def test_the_legend_covers_no_node_label_on_a_one_row_map():
+    """A chain of four nodes makes a map one row high: the legend sits under it, clear of every label."""
+    import matplotlib.pyplot as plt
+
+    t = T.timestamp()
+    docs = [{"name": "api", "id": "a0", "trace_id": TID, "start_time": t, "end_time": t + 0.3, "origin": "AWS::ApiGateway::Stage",
+             "subsegments": [{"name": "fn", "id": "as0", "start_time": t, "end_time": t + 0.25}]},
+            {"name": "fn", "id": "f0", "trace_id": TID, "parent_id": "as0", "start_time": t, "end_time": t + 0.2,
+             "origin": "AWS::Lambda::Function", "subsegments": [
+                 {"name": "DynamoDB", "id": "d0", "start_time": t, "end_time": t + 0.05, "namespace": "aws",
+                  "aws": {"table_name": "Orders"}}]}]
+    ax = xray_map.plot(xray_map.graph_from_segments(docs))
+    try:
+        fig = ax.figure
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        legend = ax.get_legend().get_window_extent(renderer)
+        labels = [t for t in ax.texts if "\n" in t.get_text()]  # "name\nType" under each node
+        assert len(labels) == 3
+        assert not [t.get_text() for t in labels if t.get_window_extent(renderer).overlaps(legend)]
+    finally:
+        plt.close(ax.figure)

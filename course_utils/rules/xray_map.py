@@ -357,6 +357,7 @@ def plot(graph: dict[str, Any], ax: Any = None) -> Any:
     ax.axis("off")
     for label, col in _COLOURS:
         ax.plot([], [], "o", color=col, label=label)
-    ax.legend(loc="lower left", fontsize=8, frameon=False, ncols=4)
+    # under the map, outside the axes: inside, a one-row map (158 px tall) put it over the node labels
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.0), fontsize=8, frameon=False, ncols=4)
     ax.set_title("Service map: ring = share of OK / 4xx / 429 / 5xx, centre = average response time", fontsize=9)
     return ax
