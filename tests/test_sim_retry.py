@@ -77,3 +77,24 @@ def test_inject_rejects_unknown_operation_and_adaptive(table):
     with pytest.raises(ValueError, match="real time"):
         with retry.inject(adaptive, "GetItem", 1):
             pass
+
+
+def test_fleet_chart_tells_accepted_from_throttled_by_marker_too():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course_utils.rules import retry as rules_retry
+
+    runs = [rules_retry.simulate_fleet(clients=20, capacity_per_second=5, jitter=j, attempts=3) for j in (False, True)]
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    try:
+        rules_retry.plot_fleet(runs, ax=ax)
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == ["accepted", "throttled"]
+        paths = [h.get_paths()[0].vertices.tolist() for h in legend.legend_handles]
+        assert paths[0] != paths[1]  # a dot and a cross: not colour alone
+        assert "green" not in ax.get_xlabel()
+    finally:
+        plt.close(fig)

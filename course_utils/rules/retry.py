@@ -123,15 +123,18 @@ def simulate_fleet(
 
 
 def plot_fleet(results: list[FleetResult], ax: Any = None) -> Any:
-    """Attempts over time (dots: green accepted, red throttled), one row per scenario."""
+    """Attempts over time (green dots accepted, red crosses throttled), one row per scenario."""
     import matplotlib.pyplot as plt
 
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 1.2 + 1.1 * len(results)))
-    for row, res in enumerate(results):
-        ax.scatter([a.time for a in res.attempts], [row + (a.client / res.clients - 0.5) * 0.7 for a in res.attempts],
-                   s=9, c=["#2da44e" if a.ok else "#cf222e" for a in res.attempts])
+    for row, res in enumerate(results):  # colour and marker both tell accepted from throttled
+        for ok, colour, marker, label in ((True, "#2da44e", "o", "accepted"), (False, "#cf222e", "x", "throttled")):
+            shown = [a for a in res.attempts if a.ok is ok]
+            ax.scatter([a.time for a in shown], [row + (a.client / res.clients - 0.5) * 0.7 for a in shown],
+                       s=9 if ok else 12, c=colour, marker=marker, linewidths=0.8, label=label if row == 0 else None)
     ax.set_yticks(range(len(results)), [r.label for r in results])
-    ax.set_xlabel("seconds since the burst (green = accepted, red = throttled)")
+    ax.set_xlabel("seconds since the burst")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2, frameon=False)  # under the x label
     ax.set_title("Retries after a burst: lockstep retries collide again, jittered ones spread out")
     return ax
