@@ -423,3 +423,79 @@ def test_dva_c02_attempts_stay_readable_and_labelled(store, bank):
     assert "DVA-C02" in lines[1] and "scaled 617 (fail)" in lines[1] and "blueprint" in lines[1]
     assert "DVA-C03" in lines[2] and "DVA-C02" not in lines[2]
     assert exam.history_chart(store.exams())[:4] == b"\x89PNG"
+
+
+def _submitted_widget(bank, seed=21, skip_scored=10):
+    w = exam.practice_exam(seed=seed, bank=bank, clock=FakeClock(), timer=False)
+    w.start_button.click()
+    _answer_all(w.session, skip_scored=skip_scored)
+    w.submit_button.click()
+    w.confirm_button.click()
+    return w
+
+
+def test_result_summary_wraps_whole_words_and_shows_the_headline_once(bank, store):
+    w = _submitted_widget(bank)
+    result = w.session.result
+    data = w.results.outputs[0]["data"]
+    html, plain = data["text/html"], data["text/plain"]
+    # headless readers keep the same text
+    assert plain == result.summary() + "\n" + exam.SCORING_NOTE
+    # no <pre> (JupyterLab breaks words anywhere in an output <pre>: "AI se/rvices")
+    assert "<pre" not in html and "word-break: normal" in html
+    headline = f"Scaled score {result.scaled} / 1000: {'PASS' if result.passed else 'FAIL'}"
+    assert html.count(headline) == 1 and "(pass mark 720)" in html
+    # each task statement is a list item: its wrapped lines stay beside it
+    assert "<li>Task 2.3 Identify and mitigate security risks" in html
+
+
+def test_summary_html_lists_each_indented_line(bank, store):
+    result = _submitted_widget(bank).session.result
+    html = exam.summary_html(result.summary())
+    assert "<pre" not in html and html.count("<li>") == result.summary().count("\n  ")
+    assert html.count("Scaled score") == 1 and "Scaled score" not in exam.summary_html(result.summary(), skip_first=True)
+
+
+def test_task_chart_shows_a_zero_bar_and_labels_the_weakest(bank, store):
+    w = _submitted_widget(bank)
+    result = w.session.result
+    result.per_task["2.3"] = {"correct": 0, "total": 2}  # a task at 0 %: no bar to draw
+    fig = exam.task_figure(result)
+    ax = fig.axes[0]
+    tasks = sorted(result.per_task)
+    weakest = exam.weakest_tasks(result.per_task)
+    assert "2.3" in weakest
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    for task, label in zip(tasks, labels):
+        assert label.startswith(task) and (label.endswith(" weakest") == (task in weakest)), label
+    row = tasks.index("2.3")
+    markers = [line for line in ax.get_lines() if list(line.get_xdata()) == [0] and list(line.get_ydata()) == [row]]
+    assert markers and markers[0].get_marker() == "D" and not markers[0].get_clip_on()
+    assert any(t.get_text() == "0 %" and t.get_position()[1] == row for t in ax.texts)
+    alt = exam.task_chart_alt(result)
+    assert alt.startswith("chart: % right per task statement") and "2.3 (0 %)" in alt
+    assert all(f"{t} (" in alt for t in weakest)
+
+
+def test_task_chart_alt_text_is_the_one_on_the_result_screen(bank, store):
+    w = _submitted_widget(bank)
+    alts = [o["data"]["text/plain"] for o in w.results.outputs if "image/png" in o["data"]]
+    assert exam.task_chart_alt(w.session.result) in alts
+
+
+def test_answer_review_links_each_question_to_its_section(bank, store):
+    w = _submitted_widget(bank)
+    w.review_answers_button.click()
+    html = w.answers_review.outputs[0]["data"]["text/html"]
+    wrong = [w.session.items[i].question for i in w._answer_rows("wrong")]
+    assert wrong
+    for q in wrong:
+        notebook, _, anchor = q.section.partition("#")
+        assert f'<a href="{notebook}.ipynb#{anchor}" target="_blank">{q.section}</a>' in html
+
+
+def test_score_per_attempt_chart_has_one_alt_text(bank, store):
+    w = _submitted_widget(bank)
+    on_result = [o["data"]["text/plain"] for o in w.results.outputs if "image/png" in o["data"]][-1]
+    in_history = [o["data"]["text/plain"] for o in exam.exam_history().output.outputs if "image/png" in o["data"]]
+    assert on_result == in_history[0] == exam.HISTORY_ALT == "chart: scaled score per attempt with the 720 pass line"

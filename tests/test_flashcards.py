@@ -38,7 +38,8 @@ def test_intervals():
 def test_boxes_and_due_dates(cards, store):
     clock = Clock()
     deck = Deck(cards, store=store, clock=clock)
-    assert deck.counts() == {"total": 3, "due": 3, "boxes": {1: 3, 2: 0, 3: 0, 4: 0, 5: 0}}
+    # never reviewed: new, in no box yet (the progress view's words too)
+    assert deck.counts() == {"total": 3, "due": 3, "missed": 0, "new": 3, "boxes": {1: 0, 2: 0, 3: 0, 4: 0, 5: 0}}
     card = "fc-d1-fixture-lambda-timeout"
     boxes, dues = [], []
     for _ in range(6):  # knew it six times: up to box 5 and it stays there
@@ -86,8 +87,8 @@ def test_widget_flip_knew_missed(cards, store):
     # A missed card is due again at once; the known one is not.
     assert second.id in [c.id for c in w.deck.due()] and first.id not in [c.id for c in w.deck.due()]
     chart = w.chart.outputs[0]["data"]
-    assert "box 1: 2 · box 2: 1" in chart["text/plain"]
-    assert 'aria-label="3 cards, 2 due now · box 1: 2 · box 2: 1 · box 3: 0' in chart["text/html"]
+    assert "new: 1 · box 1: 1 · box 2: 1" in chart["text/plain"]
+    assert 'aria-label="3 cards, 2 due now · new: 1 · box 1: 1 · box 2: 1 · box 3: 0' in chart["text/html"]
 
 
 def test_widget_domain_dropdown_and_empty_deck(cards, store):
@@ -111,15 +112,15 @@ def test_headless_text(cards, store):
 
 
 def test_box_chart_is_html_with_a_name_and_bars_to_scale():
-    chart = leitner.box_chart({"total": 3, "due": 1, "boxes": {1: 1, 2: 2, 3: 0, 4: 0, 5: 0}})
+    chart = leitner.box_chart({"total": 4, "due": 2, "new": 1, "boxes": {1: 1, 2: 2, 3: 0, 4: 0, 5: 0}})
     # One accessible name for the whole chart, saying what a screen reader cannot see in the bars.
-    assert re.search(r'role="img" aria-label="3 cards, 1 due now · box 1: 1 · box 2: 2 · box 3: 0 · box 4: 0 · box 5: 0"', chart)
-    # Bars to scale (the fullest box is 96 px), each with its count and box written under it.
-    assert re.findall(r"height:(\d+)px;background", chart) == ["48", "96", "0", "0", "0"]
-    assert "box 5<br>14 d" in chart and chart.count("<span") == 10
+    assert re.search(r'role="img" aria-label="4 cards, 2 due now · new: 1 · box 1: 1 · box 2: 2 · box 3: 0 · box 4: 0 · box 5: 0"', chart)
+    # Bars to scale (the fullest box is 96 px), each with its count and box written under it; new cards first.
+    assert re.findall(r"height:(\d+)px;background", chart) == ["48", "48", "96", "0", "0", "0"]
+    assert "new<br>now" in chart and "box 5<br>14 d" in chart and chart.count("<span") == 12
     # An empty deck draws no bars taller than zero and does not divide by zero.
     empty = leitner.box_chart({"total": 0, "due": 0, "boxes": {b: 0 for b in range(1, 6)}})
-    assert re.findall(r"height:(\d+)px;background", empty) == ["0"] * 5
+    assert re.findall(r"height:(\d+)px;background", empty) == ["0"] * 6
 
 
 # --------------------------------------------------------------------------- the interleaved order (issue 21)

@@ -88,3 +88,23 @@ def test_a_corrupt_progress_file_is_kept_aside_and_the_view_still_shows(bank, st
         report = progress_report(bank=bank, store=store)
     assert report.totals()["seen"] == 0
     assert [p.read_bytes() for p in store.path.parent.glob("progress.json.corrupt-*")] == [b"{ half a file"]
+
+
+def test_the_flashcard_widget_and_this_view_count_new_cards_and_boxes_alike(bank, store):
+    # issue 21: the view said "New cards" with box 1 = 0 while the widget counted never-reviewed cards in box 1
+    from course_utils.quiz import leitner
+
+    deck = Deck(bank.flashcards, store=store, clock=lambda: T0, seed=0)
+    deck.review("fc-d1-fixture-lambda-timeout", knew=True)  # box 2
+    deck.review("fc-d1-fixture-sqs-visibility", knew=False)  # box 1, reviewed
+    misses.record_misses(["d2-fixture-kms-envelope"], at=T0, bank=bank, store=store)  # a never-reviewed card made due
+    widget = leitner.flashcards(bank=bank, store=store, clock=lambda: T0, seed=0)
+    counts = widget.deck.counts()
+    totals = progress_report(bank=bank, store=store).totals()
+    assert counts["new"] == totals["cards_new"] >= 1
+    assert counts["boxes"] == {b: totals[f"box{b}"] for b in range(1, 6)}
+    assert counts["missed"] == 1
+    shown = widget.counts.value
+    assert f"new: {counts['new']}" in shown and "(1 after a missed question)" in shown
+    # the card a miss made due is shown as new, not as "box 1"
+    assert widget.current.id == "fc-d2-fixture-kms-limit" and " · new · domain 2" in widget.card.value

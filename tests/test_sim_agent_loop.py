@@ -144,3 +144,13 @@ def test_restart_and_run_all_rejects_what_nobody_clicked(aws, sessions, data):
 def test_audit_table_renders_html_and_text():
     table = AuditTable([])
     assert str(table).startswith("turn") and "<table" in table._repr_html_()
+
+
+def test_approval_buttons_are_as_wide_as_their_labels(aws, sessions, data):
+    # ipywidgets' default button is 148 px: "Approve refund_order" (162 px) showed as "Approve refund_o..."
+    loop = _loop(sessions, data)
+    loop.send("Please refund_order order_id=A-1001")
+    (approve, reject), = ApprovalPanel(loop).buttons.values()
+    for button in (approve, reject):
+        assert button.layout.width == "auto", (button.description, button.layout.width)
+    assert approve.layout is not reject.layout  # each button sizes to its own label

@@ -199,3 +199,11 @@ def test_public_surface_is_lazy():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_progress_widget_buttons_fit_their_labels(store):
+    # ipywidgets' default button is 148 px: "Prepare download" (154 px) and "Import progress (0)" (163 px) were cut
+    pw = quiz_pkg.progress_widget()
+    for control in (pw.download_button, pw.upload):
+        assert control.layout.width == "auto", (control.description, control.layout.width)
+    assert pw.download_button in pw.widget.children[1].children  # in a row (HBox), an auto width is the label's width

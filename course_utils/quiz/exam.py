@@ -85,7 +85,12 @@ __all__ = [
     "scale_score",
     "domain_chart",
     "task_chart",
+    "task_figure",
+    "task_chart_alt",
     "history_chart",
+    "HISTORY_ALT",
+    "summary_html",
+    "section_link",
     "practice_exam",
     "exam_history",
     "ExamWidget",
@@ -390,6 +395,38 @@ def weakest_item(result: ExamResult) -> dict[str, Any]:
     return output_item("\n".join(text_lines), html)
 
 
+#: Whole words wrap (JupyterLab's output ``<pre>`` has ``word-break: break-all``: "AI se/rvices").
+_WRAP = "white-space: normal; word-break: normal; overflow-wrap: anywhere"
+
+
+def summary_html(summary: str, skip_first: bool = False) -> str:
+    """``ExamResult.summary()`` as HTML whose long lines wrap between words: an indented line is a list
+    item of the line above it. ``skip_first`` leaves out the first line (shown as the headline)."""
+    lines = summary.splitlines()[1:] if skip_first else summary.splitlines()
+    parts: list[str] = []
+    items: list[str] = []
+
+    def close() -> None:
+        if items:
+            parts.append(f'<ul style="margin: 0 0 4px 0">{"".join(items)}</ul>')
+            items.clear()
+
+    for line in lines:
+        if line.startswith("  "):
+            items.append(f"<li>{esc(line.strip())}</li>")
+        else:
+            close()
+            parts.append(f'<p style="margin: 4px 0">{esc(line)}</p>')
+    close()
+    return f'<div class="course-exam-summary" style="{_WRAP}">{"".join(parts)}</div>'
+
+
+def section_link(section: str, target: str = "_blank") -> str:
+    """``"01_development#anchor"`` as a link to that section (its text stays the section id)."""
+    notebook, _, anchor = section.partition("#")
+    return f'<a href="{esc(notebook)}.ipynb#{esc(anchor)}" target="{esc(target)}">{esc(section)}</a>'
+
+
 class ExamSession:
     """One attempt: answers, flags, navigation, the clock and scoring (no widgets).
 
@@ -676,8 +713,12 @@ def domain_chart(result: ExamResult) -> bytes:
     return _png(fig)
 
 
-def task_chart(result: ExamResult) -> bytes:
-    """PNG: percentage right per task statement (horizontal bars), weakest three in red."""
+WEAKEST_LABEL = "weakest"
+
+
+def task_figure(result: ExamResult):
+    """The Figure of :func:`task_chart`: a bar per task statement; the weakest three red *and* labelled
+    "weakest" (colour is not the only signal); a task at 0 % gets a visible marker at 0 and "0 %"."""
     from matplotlib.figure import Figure
 
     tasks = sorted(result.per_task)
@@ -685,18 +726,43 @@ def task_chart(result: ExamResult) -> bytes:
     fig = Figure(figsize=(6.4, 0.3 * max(len(tasks), 4) + 0.9))
     ax = fig.add_subplot()
     values = [_percent(result.per_task[t]) for t in tasks]
-    labels = [f"{t} ({result.per_task[t]['correct']}/{result.per_task[t]['total']})" for t in tasks]
-    ax.barh(labels, values, color=["#cf222e" if t in weakest else "#1f6feb" for t in tasks])
+    labels = [f"{t} ({result.per_task[t]['correct']}/{result.per_task[t]['total']})"
+              + (f" {WEAKEST_LABEL}" if t in weakest else "") for t in tasks]
+    colours = ["#cf222e" if t in weakest else "#1f6feb" for t in tasks]
+    ax.barh(labels, values, color=colours)
+    for row, (value, colour) in enumerate(zip(values, colours)):
+        if value == 0:  # no bar to see: a marker on the axis and the figure in words
+            ax.plot([0], [row], marker="D", markersize=7, color=colour, clip_on=False, zorder=3)
+            ax.text(2, row, "0 %", va="center", fontsize=9)
+    for tick, t in zip(ax.get_yticklabels(), tasks):
+        if t in weakest:
+            tick.set_fontweight("bold")
     ax.invert_yaxis()
     ax.axvline(PASS_RAW_PERCENT, color="black", linestyle="--", linewidth=1)
     ax.set_xlim(0, 105)
     ax.set_xlabel("% of scored questions right")
-    ax.set_title("Per task statement (red: your three weakest)", fontsize=10)
-    return _png(fig)
+    ax.set_title(f"Per task statement (your {len(weakest)} weakest: red, labelled \"{WEAKEST_LABEL}\")", fontsize=10)
+    return fig
+
+
+def task_chart(result: ExamResult) -> bytes:
+    """PNG: percentage right per task statement (horizontal bars), weakest three in red and labelled."""
+    return _png(task_figure(result))
+
+
+def task_chart_alt(result: ExamResult) -> str:
+    """The alt text of :func:`task_chart`: what it shows, with the weakest three named."""
+    weakest = weakest_tasks(result.per_task)
+    named = ", ".join(f"{t} ({_percent(result.per_task[t]):.0f} %)" for t in weakest)
+    return "chart: % right per task statement" + (f"; your weakest, in red and labelled: {named}" if named else "")
 
 
 def _exam_label(attempt: dict[str, Any]) -> str:
     return str(attempt.get("exam") or LEGACY_EXAM_CODE)
+
+
+#: The alt text of :func:`history_chart`, the same on the result screen and in "Your attempts".
+HISTORY_ALT = f"chart: scaled score per attempt with the {PASS_SCALED} pass line"
 
 
 def history_chart(attempts: list[dict[str, Any]]) -> bytes:
@@ -750,7 +816,7 @@ class _History(Readable):
         self.output.add_class("course-exam-history")
         items = [output_item(history_text(attempts))]
         if attempts:
-            items.append(_image_item(history_chart(attempts), "chart: scaled score per attempt with the 720 pass line"))
+            items.append(_image_item(history_chart(attempts), HISTORY_ALT))
         set_output(self.output, *items)
         self.widget = self.output
 
@@ -786,14 +852,13 @@ def _feedback(q, chosen: list[str], right: bool, note: str = "") -> tuple[str, s
         lines.append(f"  {o.key}. [{'correct' if good else 'wrong'}]{' (your choice)' if mine else ''} {o.text} -- {o.explanation}")
         items.append(f"<li><b>{'✔' if good else '✘'} {esc(o.key)}.</b> {esc(o.text)}{' <i>(your choice)</i>' if mine else ''}"
                      f"<br><small>{esc(o.explanation)}</small></li>")
-    notebook, _, anchor = q.section.partition("#")
     lines.append(f"Learn more: {q.section}")
     css = "course-result-right" if right else "course-result-wrong"
     html = (
         f'<div class="course-exam-feedback-body"><p class="{css}">{"✔ " if right else "✘ "}{esc(verdict)}</p>'
         + (f"<p>{esc(note)}</p>" if note else "")
         + f'<ul class="course-explanations">{"".join(items)}</ul>'
-        f'<p><small>Learn more: <a href="{esc(notebook)}.ipynb#{esc(anchor)}" target="_blank">{esc(q.section)}</a></small></p></div>'
+        f'<p><small>Learn more: {section_link(q.section)}</small></p></div>'
     )
     return "\n".join(lines), html
 
@@ -1168,22 +1233,27 @@ class ExamWidget(Readable):
         if result.mode == "exam":
             verdict = "PASS" if result.passed else "FAIL"
             css = "course-result-right" if result.passed else "course-result-wrong"
-            headline = f'<p class="{css}" style="font-size:1.3em">Scaled score {result.scaled} / 1000: {verdict}</p>'
-            html = f"{headline}<pre>{esc(result.summary())}</pre><p><small>{esc(SCORING_NOTE)}</small></p>"
-            items = [output_item(result.summary() + "\n" + SCORING_NOTE, html)]
+            summary = result.summary()
+            # the summary's first line is the headline: shown once, the rest of it (pass mark, auto-submit) small
+            first = summary.splitlines()[0]
+            big = f"Scaled score {result.scaled} / 1000: {verdict}"
+            rest = first[len(big):].strip() if first.startswith(big) else first
+            headline = f'<p class="{css}" style="font-size:1.3em">{esc(big)} <small>{esc(rest)}</small></p>'
+            html = f"{headline}{summary_html(summary, skip_first=True)}<p><small>{esc(SCORING_NOTE)}</small></p>"
+            items = [output_item(summary + "\n" + SCORING_NOTE, html)]
             items.append(_image_item(domain_chart(result), "chart: % right per domain with the pass line"))
         else:
-            items = [output_item(result.summary(), f"<pre>{esc(result.summary())}</pre>")]
+            items = [output_item(result.summary(), summary_html(result.summary()))]
         weakest = weakest_tasks(result.per_task) if result.correct < result.total else []
         if result.per_task and result.mode == "exam":
-            items.append(_image_item(task_chart(result), "chart: % right per task statement, weakest three in red"))
+            items.append(_image_item(task_chart(result), task_chart_alt(result)))
         if weakest:
             items.append(weakest_item(result))
         if result.mode == "exam":
             attempts = self._attempts()
             if attempts:
                 items.append(output_item(history_text(attempts)))
-                items.append(_image_item(history_chart(attempts), "chart: scaled score per attempt"))
+                items.append(_image_item(history_chart(attempts), HISTORY_ALT))
         set_output(self.results, *items)
         counts = self._answer_counts()
         self._syncing = True
@@ -1260,7 +1330,7 @@ class ExamWidget(Readable):
                 f'<div class="course-exam-question"><p><b>Q{i + 1}</b> '
                 f'<span class="{"course-result-right" if right else "course-result-wrong"}">{"✔ right" if right else "✘ wrong"}</span>'
                 f"{' ⚑ flagged' if i in s.flags else ''}"
-                f" <small>domain {q.domain} · {esc(q.section)}</small><br>{esc(q.stem)}</p>"
+                f" <small>domain {q.domain} · {section_link(q.section)}</small><br>{esc(q.stem)}</p>"
                 f'<ul class="course-explanations">{options}</ul></div>'
             )
         set_output(self.answers_review, output_item(self.answers_text(which), "".join(parts)))

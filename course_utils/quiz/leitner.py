@@ -1,8 +1,9 @@
 """Flashcards with Leitner boxes.
 
-Every card starts in box 1. *Knew it* moves it up one box, *Missed it* sends it back to box 1.
-A card is due again after its box's interval: box 1 at once, then 1, 3, 7 and 14 days
-(:data:`LEITNER_INTERVALS`). Box and due date are saved per card in the progress file.
+A card never reviewed is *new* (due at once; counted as new, not in a box, here and in the progress
+view of :mod:`course_utils.quiz.progress_view`). *Knew it* moves a card up one box (a new card to box 2),
+*Missed it* sends it back to box 1. A card is due again after its box's interval: box 1 at once, then
+1, 3, 7 and 14 days (:data:`LEITNER_INTERVALS`). Box and due date are saved per card in the progress file.
 
 The order of the due cards
     Cards made due by a missed question come first (until reviewed; see
@@ -139,38 +140,54 @@ class Deck:
         return state
 
     def counts(self) -> dict[str, Any]:
-        boxes = Counter(self.state(c.id)["box"] for c in self.cards)
-        return {"total": len(self.cards), "due": len(self.due()), "boxes": {b: boxes.get(b, 0) for b in range(1, BOXES + 1)}}
+        """Cards in all, due now, due because of a missed question, *new* (never reviewed) and per box
+        (reviewed cards only: the same words as the progress view)."""
+        from .misses import pending_miss
+
+        states = [self.state(c.id) for c in self.cards]
+        boxes = Counter(s["box"] for s in states if s.get("reviewed"))
+        due = self.due()
+        return {"total": len(self.cards), "due": len(due), "missed": sum(pending_miss(self.state(c.id)) for c in due),
+                "new": sum(not s.get("reviewed") for s in states), "boxes": {b: boxes.get(b, 0) for b in range(1, BOXES + 1)}}
 
 
 _BOX_COLOURS = ("#cf222e", "#bc4c00", "#9a6700", "#1f6feb", "#1a7f37")  # box 1 (red) .. box 5 (green)
+_NEW_COLOUR = "#8c959f"  # new (never reviewed) cards: grey
 
 
 def box_chart(counts: dict[str, Any]) -> str:
     """HTML bar chart of cards per Leitner box: each bar carries its count and box in text, and the
     whole chart one accessible name (no image, no matplotlib: it redraws on every Knew / Missed)."""
     boxes = counts["boxes"]
-    top = max(boxes.values(), default=0) or 1
+    new = counts.get("new", 0)
+    top = max([new, *boxes.values()]) or 1
+    columns = [(new, _NEW_COLOUR, "new<br>now")]  # never reviewed: not in a box yet
+    columns += [(n, _BOX_COLOURS[(b - 1) % len(_BOX_COLOURS)], f"box {b}<br>{LEITNER_INTERVALS[b - 1]} d") for b, n in boxes.items()]
     bars = []
-    for b, n in boxes.items():
+    for n, colour, label in columns:
         height = round(96 * n / top)
         bars.append(
             '<div style="display:flex;flex-direction:column;justify-content:flex-end;align-items:center;width:64px">'
             f'<span style="font-size:0.9em">{n}</span>'
-            f'<div style="width:40px;height:{height}px;background:{_BOX_COLOURS[(b - 1) % len(_BOX_COLOURS)]}"></div>'
-            f'<span style="font-size:0.85em;text-align:center;border-top:1px solid #57606a;width:100%">box {b}<br>'
-            f"{LEITNER_INTERVALS[b - 1]} d</span></div>"
+            f'<div style="width:40px;height:{height}px;background:{colour}"></div>'
+            f'<span style="font-size:0.85em;text-align:center;border-top:1px solid #57606a;width:100%">{label}</span></div>'
         )
     return (
         f'<div role="img" aria-label="{esc(_counts_text(counts))}" class="course-flash-boxes" style="margin:8px 0">'
-        f'<div style="font-size:0.95em;margin-bottom:4px">{counts["total"]} cards, {counts["due"]} due now</div>'
+        f'<div style="font-size:0.95em;margin-bottom:4px">{esc(_counts_text(counts).split(" · ")[0])}</div>'
         f'<div aria-hidden="true" style="display:flex;gap:6px;align-items:flex-end;height:150px">{"".join(bars)}</div></div>'
     )
 
 
 def _counts_text(counts: dict[str, Any]) -> str:
     boxes = " · ".join(f"box {b}: {n}" for b, n in counts["boxes"].items())
-    return f"{counts['total']} cards, {counts['due']} due now · {boxes}"
+    missed = f" ({counts['missed']} after a missed question)" if counts.get("missed") else ""
+    return f"{counts['total']} cards, {counts['due']} due now{missed} · new: {counts.get('new', 0)} · {boxes}"
+
+
+def _box_label(state: dict[str, Any]) -> str:
+    """Where a card stands: "new" (never reviewed) or "box N"."""
+    return f"box {state['box']}" if state.get("reviewed") else "new"
 
 
 def _miss_note(state: dict[str, Any]) -> str:
@@ -252,7 +269,7 @@ class FlashcardsWidget(Readable):
         side = "Back" if self.flipped else "Front"
         text = c.back if self.flipped else c.front
         state = self.deck.state(c.id)
-        return f"[{side}] {text}  (box {state['box']}, domain {c.domain}{', ' + ', '.join(c.tags) if c.tags else ''}){_miss_note(state)}"
+        return f"[{side}] {text}  ({_box_label(state)}, domain {c.domain}{', ' + ', '.join(c.tags) if c.tags else ''}){_miss_note(state)}"
 
     def _render(self) -> None:
         counts = self.deck.counts()
@@ -267,7 +284,7 @@ class FlashcardsWidget(Readable):
             state = self.deck.state(c.id)
             self.card.value = (
                 f'<div style="background:{colour};border-radius:8px;padding:18px;min-height:80px;max-width:640px">'
-                f"<small>{side} · box {state['box']} · domain {c.domain}{esc(_miss_note(state))}</small>"
+                f"<small>{side} · {_box_label(state)} · domain {c.domain}{esc(_miss_note(state))}</small>"
                 f'<p style="font-size:1.15em">{esc(body)}</p></div>'
             )
         self.flip_button.disabled = c is None

@@ -429,9 +429,10 @@ class ProgressWidget(Readable):
         from .progress import get_store
 
         self.store = store or get_store()
-        self.download_button = w.Button(description="Prepare download", icon="download")
+        # width "auto" (as the exam's buttons): the label decides the width, so no label is cut ("Import progres...")
+        self.download_button = w.Button(description="Prepare download", icon="download", layout=w.Layout(width="auto"))
         self.download_button.add_class("course-progress-download")
-        self.upload = w.FileUpload(accept=".json", multiple=False, description="Import progress")
+        self.upload = w.FileUpload(accept=".json", multiple=False, description="Import progress", layout=w.Layout(width="auto"))
         self.upload.add_class("course-progress-upload")
         self.output = w.Output()
         self.output.add_class("course-progress-feedback")

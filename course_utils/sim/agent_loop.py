@@ -204,8 +204,11 @@ class ApprovalPanel:
         self.buttons: dict[str, tuple[Any, Any]] = {}
         rows = []
         for call_id, tool in loop.session.pending.items():
-            ok = w.Button(description=f"Approve {tool}", button_style="success", tooltip=f"Approve {tool} (call {call_id})")
-            no = w.Button(description=f"Reject {tool}", button_style="danger", tooltip=f"Reject {tool} (call {call_id})")
+            # width "auto": the label decides the width, so a long tool name is not cut ("Approve refund_o...")
+            fit = w.Layout(width="auto")
+            ok = w.Button(description=f"Approve {tool}", button_style="success", tooltip=f"Approve {tool} (call {call_id})", layout=fit)
+            no = w.Button(description=f"Reject {tool}", button_style="danger", tooltip=f"Reject {tool} (call {call_id})",
+                          layout=w.Layout(width="auto"))
             ok.on_click(lambda _b, c=call_id: self._decide(c, approve=True))
             no.on_click(lambda _b, c=call_id: self._decide(c, approve=False))
             self.buttons[call_id] = (ok, no)
