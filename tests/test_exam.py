@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -385,6 +386,16 @@ def test_result_scores_each_task_and_names_the_three_weakest_with_links(bank, st
     # Task 4.2 is taught in Domain 4: its sections are linked from the result.
     assert 'href="04_troubleshooting.ipynb#' in html
     assert "Task 4.2" in item["data"]["text/plain"]
+    # With the attempt's questions: only the sections of the questions missed, and the task's place in the index.
+    questions = [i.question for i in session.items]
+    targeted = exam.weakest_item(result, questions)["data"]
+    missed_refs = {i.question.section for i in session.items if i.scored and i.question.task in weak}
+    for t in sorted(weak):
+        assert f'href="00_index.ipynb#task-{t.replace(".", "-")}"' in targeted["text/html"]
+    hrefs = re.findall(r'href="(0[1-4]_[^"#]+\.ipynb#[^"]+)"', targeted["text/html"])
+    assert {h.replace(".ipynb#", "#") for h in hrefs} == missed_refs  # each missed question's section, once
+    assert len(hrefs) == len(missed_refs) < len(re.findall(r'href="0[1-4]_', html))
+    assert "where you missed: " in targeted["text/plain"]
 
 
 def test_weakest_tasks_ties_and_empty():

@@ -380,17 +380,41 @@ def _sections_by_task() -> dict[str, list]:
         return {}
 
 
-def weakest_item(result: ExamResult) -> dict[str, Any]:
-    """An output item naming the three weakest task statements, each with links to its sections."""
+def weakest_item(result: ExamResult, questions: Iterable[Any] | None = None) -> dict[str, Any]:
+    """An output item naming the three weakest task statements, each with links to study.
+
+    With the attempt's ``questions``: the sections of the questions missed in that task statement
+    (wrong or unanswered, scored or not), then the task statement's place in the index, where all its
+    sections are listed. Without them: every section of the task statement."""
     weakest = weakest_tasks(result.per_task)
     by_task = _sections_by_task()
+    by_ref = {s.ref: s for sections in by_task.values() for s in sections}
+    section_of = {q.id: q.section for q in (questions or ()) if getattr(q, "section", None)}
+    missed: dict[str, list[str]] = {}
+    for row in result.items:
+        ref = section_of.get(row["id"])
+        if ref and not row["correct"] and ref not in missed.setdefault(row.get("task", ""), []):
+            missed[row["task"]].append(ref)
     text_lines, html_rows = ["Study next (your three weakest task statements):"], []
     for t in weakest:
         v = result.per_task[t]
-        sections = by_task.get(t, [])
-        text_lines.append(f"  Task {t} {_task_title(t)} ({v['correct']}/{v['total']}): " + (", ".join(s.ref for s in sections) or "no section yet"))
-        links = ", ".join(f'<a href="{esc(s.notebook)}#{esc(s.anchor)}">{esc(s.title)}</a>' for s in sections) or "<i>no section yet</i>"
-        html_rows.append(f"<li><b>Task {esc(t)}</b> {esc(_task_title(t))} ({v['correct']}/{v['total']} right): {links}</li>")
+        head = f"<b>Task {esc(t)}</b> {esc(_task_title(t))} ({v['correct']}/{v['total']} right)"
+        if questions is None:
+            sections = by_task.get(t, [])
+            text_lines.append(f"  Task {t} {_task_title(t)} ({v['correct']}/{v['total']}): " + (", ".join(s.ref for s in sections) or "no section yet"))
+            links = ", ".join(f'<a href="{esc(s.notebook)}#{esc(s.anchor)}">{esc(s.title)}</a>' for s in sections) or "<i>no section yet</i>"
+            html_rows.append(f"<li>{head}: {links}</li>")
+            continue
+        refs = missed.get(t, [])
+        index = f"00_index.ipynb#task-{t.replace('.', '-')}"
+        count = len(by_task.get(t, []))
+        text_lines.append(f"  Task {t} {_task_title(t)} ({v['correct']}/{v['total']}): where you missed: "
+                          + (", ".join(refs) or "-") + f"; all {count} sections: {index}")
+        links = ", ".join(
+            f'<a href="{esc(by_ref[r].notebook)}#{esc(by_ref[r].anchor)}">{esc(by_ref[r].title)}</a>' if r in by_ref
+            else section_link(r, target="_self") for r in refs) or "<i>no question missed here</i>"
+        html_rows.append(f'<li>{head}: where you missed: {links}; <a href="{esc(index)}">all {count} sections of this task '
+                         f"statement</a> (in the index)</li>")
     html = f'<div class="course-exam-weakest"><b>Study next</b>: your three weakest task statements<ul>{"".join(html_rows)}</ul></div>'
     return output_item("\n".join(text_lines), html)
 
@@ -1248,7 +1272,7 @@ class ExamWidget(Readable):
         if result.per_task and result.mode == "exam":
             items.append(_image_item(task_chart(result), task_chart_alt(result)))
         if weakest:
-            items.append(weakest_item(result))
+            items.append(weakest_item(result, [item.question for item in self.session.items]))
         if result.mode == "exam":
             attempts = self._attempts()
             if attempts:
