@@ -396,6 +396,9 @@ def test_result_scores_each_task_and_names_the_three_weakest_with_links(bank, st
     assert {h.replace(".ipynb#", "#") for h in hrefs} == missed_refs  # each missed question's section, once
     assert len(hrefs) == len(missed_refs) < len(re.findall(r'href="0[1-4]_', html))
     assert "where you missed: " in targeted["text/plain"]
+    # Each section link opens the section in Lab (a click handler defined once for the whole output).
+    assert targeted["text/html"].count('class="course-section-link"') == len(hrefs)
+    assert targeted["text/html"].count("<script>") == 1
 
 
 def test_weakest_tasks_ties_and_empty():

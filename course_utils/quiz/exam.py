@@ -59,6 +59,7 @@ from typing import Any, Callable, Iterable
 
 from . import a11y
 from .bank import DOMAINS, Bank, load_bank
+from .section_links import SCRIPT_TAG
 from .widgets import STYLE, Readable, esc, output_item, set_output
 
 __all__ = [
@@ -410,12 +411,12 @@ def weakest_item(result: ExamResult, questions: Iterable[Any] | None = None) -> 
         count = len(by_task.get(t, []))
         text_lines.append(f"  Task {t} {_task_title(t)} ({v['correct']}/{v['total']}): where you missed: "
                           + (", ".join(refs) or "-") + f"; all {count} sections: {index}")
-        links = ", ".join(
-            f'<a href="{esc(by_ref[r].notebook)}#{esc(by_ref[r].anchor)}">{esc(by_ref[r].title)}</a>' if r in by_ref
-            else section_link(r, target="_self") for r in refs) or "<i>no question missed here</i>"
+        links = ", ".join(section_link(r, "_self", script=False, text=by_ref[r].title if r in by_ref else None)
+                          for r in refs) or "<i>no question missed here</i>"
         html_rows.append(f'<li>{head}: where you missed: {links}; <a href="{esc(index)}">all {count} sections of this task '
                          f"statement</a> (in the index)</li>")
-    html = f'<div class="course-exam-weakest"><b>Study next</b>: your three weakest task statements<ul>{"".join(html_rows)}</ul></div>'
+    html = (f'<div class="course-exam-weakest"><b>Study next</b>: your three weakest task statements<ul>{"".join(html_rows)}</ul>'
+            f"{SCRIPT_TAG}</div>")  # the section links' click handler, once for all of them
     return output_item("\n".join(text_lines), html)
 
 
@@ -445,10 +446,13 @@ def summary_html(summary: str, skip_first: bool = False) -> str:
     return f'<div class="course-exam-summary" style="{_WRAP}">{"".join(parts)}</div>'
 
 
-def section_link(section: str, target: str = "_blank") -> str:
-    """``"01_development#anchor"`` as a link to that section (its text stays the section id)."""
+def section_link(section: str, target: str = "_blank", script: bool = True, text: str | None = None) -> str:
+    """``"01_development#anchor"`` as a link to that section (its text: ``text``, else the section id).
+    ``script=False`` for all but one link of an output that holds many (the handler is defined once)."""
+    from .section_links import section_anchor  # opens the section itself in JupyterLab
+
     notebook, _, anchor = section.partition("#")
-    return f'<a href="{esc(notebook)}.ipynb#{esc(anchor)}" target="{esc(target)}">{esc(section)}</a>'
+    return section_anchor(notebook, anchor, esc(section if text is None else text), target, script=script)
 
 
 class ExamSession:
@@ -1354,9 +1358,10 @@ class ExamWidget(Readable):
                 f'<div class="course-exam-question"><p><b>Q{i + 1}</b> '
                 f'<span class="{"course-result-right" if right else "course-result-wrong"}">{"✔ right" if right else "✘ wrong"}</span>'
                 f"{' ⚑ flagged' if i in s.flags else ''}"
-                f" <small>domain {q.domain} · {section_link(q.section)}</small><br>{esc(q.stem)}</p>"
+                f" <small>domain {q.domain} · {section_link(q.section, script=False)}</small><br>{esc(q.stem)}</p>"
                 f'<ul class="course-explanations">{options}</ul></div>'
             )
+        parts.append(SCRIPT_TAG)  # the section links' click handler, once for all of them
         set_output(self.answers_review, output_item(self.answers_text(which), "".join(parts)))
 
     # -- the next run from the result screen -------------------------------------------

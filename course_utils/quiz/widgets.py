@@ -279,9 +279,10 @@ def feedback_text(q, chosen: list[str], right: bool) -> str:
 
 
 def section_link(section: str) -> str:
+    from .section_links import section_anchor  # opens the section itself in JupyterLab
+
     notebook, _, anchor = section.partition("#")
-    href = f"{notebook}.ipynb" + (f"#{anchor}" if anchor else "")
-    return f'<a href="{esc(href)}" target="_blank">{esc(notebook)}</a> § {esc(anchor)}'
+    return section_anchor(notebook, anchor, esc(notebook)) + f" § {esc(anchor)}"
 
 
 def feedback_html(q, chosen: list[str], right: bool) -> str:

@@ -168,6 +168,8 @@ class Guide:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
+        from ..quiz.section_links import SCRIPT_TAG, section_anchor  # links that open the section in Lab
+
         esc = html.escape
         by_skill = self._by_skill()
         parts = [f'<div class="course-syllabus"><p><b>{esc(self.syllabus.exam.code)} exam guide</b>: open a task to see its skills and where each is taught. Your score counts your latest answer to each question (section quizzes and practice exams).</p>']
@@ -176,14 +178,15 @@ class Guide:
             for t in d.tasks:
                 rows = []
                 for k in t.skills:
-                    links = ", ".join(f'<a href="{esc(sec.notebook)}#{esc(sec.anchor)}">{esc(sec.title)}</a>' for sec in by_skill.get(k.id, [])) or "<i>not yet in the course</i>"
+                    links = ", ".join(section_anchor(Path(sec.notebook).stem, sec.anchor, esc(sec.title), "_self", script=False)
+                                      for sec in by_skill.get(k.id, [])) or "<i>not yet in the course</i>"
                     rows.append(f"<tr><td>{esc(k.id)}</td><td>{esc(k.text)}<br><small>{esc(k.origin_text())}</small></td><td>{links}</td></tr>")
                 parts.append(
                     f'<details class="course-syllabus-task" data-task="{esc(t.id)}"><summary><b>Task {esc(t.id)}</b> {esc(t.title)} '
                     f"· <span class=\"course-syllabus-score\">{esc(self._score(self.scores.get(t.id)))}</span></summary>"
                     f'<table class="course-table"><tr><th>Skill</th><th>What it asks</th><th>Taught in</th></tr>{"".join(rows)}</table></details>'
                 )
-        parts.append("</div>")
+        parts.append(f"{SCRIPT_TAG}</div>")  # the section links' click handler (quiz/section_links.py), once
         return "".join(parts)
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:

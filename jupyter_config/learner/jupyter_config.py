@@ -19,3 +19,8 @@ GRADING_KERNELS = {"dva-course-sandbox", "dva-c02-sandbox"}
 # python3 (ipykernel's own kernel) is always found, so the set is never empty (empty = allow all).
 _found = set(KernelSpecManager().find_kernel_specs())
 c.KernelSpecManager.allowed_kernelspecs = (_found - GRADING_KERNELS) or {"python3"}
+
+# Section links in the course's widget outputs ("Study next", "Learn more") open the notebook at
+# the section with a small click handler that needs JupyterLab's app object (window.jupyterapp):
+# course_utils/quiz/section_links.py. Lab's own link handling opens another notebook at its top.
+c.LabApp.expose_app_in_browser = True
