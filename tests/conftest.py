@@ -103,13 +103,9 @@ def page(lab, tmp_path, in_ci):
     Dialogs that would block a click are dismissed (and noted); after the test the browser closes
     and every kernel and session of the lab is shut down.
     """
-    from lab_harness import CHROMIUM, chromium_available, chromium_page
+    from lab_harness import chromium_page, require_chromium
 
-    if not chromium_available():
-        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (never `playwright install`)"
-        if in_ci:
-            pytest.fail(message + " -- required under CI=true")
-        pytest.skip(message)
+    require_chromium(in_ci)
     try:
         with chromium_page(tmp_path / "chromium-profile") as browser_page:
             lab.guard(browser_page)

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Iterator
 
 __all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "LEARNER_CONFIG", "SCREENSHOTS", "Lab", "LabError", "chromium_available",
-           "chromium_page", "jupyterlab", "save_failure_artifacts"]
+           "chromium_page", "jupyterlab", "require_chromium", "save_failure_artifacts"]
 
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -103,6 +103,17 @@ class LabError(AssertionError):
 
 def chromium_available() -> bool:
     return Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)
+
+
+def require_chromium(in_ci: bool) -> None:
+    """Skip the test without Chromium; under CI=true that is a failure, not a skip."""
+    import pytest
+
+    if not chromium_available():
+        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (never `playwright install`)"
+        if in_ci:
+            pytest.fail(message + " -- required under CI=true")
+        pytest.skip(message)
 
 
 def _free_port() -> int:
@@ -264,6 +275,15 @@ class Lab:
         self.wait_idle(page, notebook, timeout_ms)
 
     # ------------------------------------------------------------------ notebooks and quizzes
+    def write_notebook(self, name: str, cells: list[str]) -> str:
+        """Write a scratch notebook of code ``cells`` (Python 3 kernel) into the lab's folder; return its name."""
+        import nbformat
+
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, self.root / name)
+        return name
+
     def copy_with_progress(self, notebook: str, progress: Path) -> str:
         """Write a copy of ``notebook`` into the lab's folder whose first cell points the progress
         store at ``progress`` (the kernel inherits the lab server's environment, so the variable

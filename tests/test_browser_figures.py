@@ -6,7 +6,6 @@ JupyterLab renders."""
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -22,10 +21,7 @@ ALTS = "() => Array.from(document.querySelectorAll('.jp-OutputArea-output img'))
 
 
 def test_figures_render_as_images_with_their_alt_text(lab, page):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, lab.root / "figures_alt.ipynb")
-    lab.open(page, "figures_alt.ipynb")
+    lab.open(page, lab.write_notebook("figures_alt.ipynb", CELLS))
     lab.run_all(page)
     page.wait_for_function(f"() => ({ALTS})().length >= 2", timeout=60_000)
     alts = page.evaluate(ALTS)

@@ -7,7 +7,6 @@ the CSS that applies, so this test reads them from the page.
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
@@ -29,10 +28,7 @@ WRAP = """() => Array.from(document.querySelectorAll('.course-exam-summary li'))
 
 
 def test_labels_fit_and_the_summary_wraps_whole_words(lab, page):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, lab.root / "labels_fit.ipynb")
-    lab.open(page, "labels_fit.ipynb")
+    lab.open(page, lab.write_notebook("labels_fit.ipynb", CELLS))
     lab.run_all(page)
     page.wait_for_function(f"() => ({BUTTONS})().length >= 4 && ({WRAP})().length >= 1", timeout=60_000)
     buttons = page.evaluate(BUTTONS)

@@ -24,12 +24,9 @@ What the learners get is summed up in ``jupyter_config/learner/README.md``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import nbformat
 import pytest
 
-from lab_harness import CHROMIUM, chromium_available, chromium_page
+from lab_harness import chromium_page, require_chromium
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -77,11 +74,7 @@ def _assert_heading_in_view(page, anchor: str, notebook: str, settle_ms: int = S
 @pytest.fixture(scope="module")
 def page(lab, tmp_path_factory, in_ci):
     """One Chromium page for the three tests (overrides conftest's per-test ``page``; same checks and clean-up)."""
-    if not chromium_available():
-        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install chromium` (never `playwright install`)"
-        if in_ci:
-            pytest.fail(message + " -- required under CI=true")
-        pytest.skip(message)
+    require_chromium(in_ci)
     try:
         with chromium_page(tmp_path_factory.mktemp("links-chromium")) as browser_page:
             lab.guard(browser_page)
@@ -101,11 +94,7 @@ def test_c_link_in_a_widget_output_opens_the_section(lab, page):
         "out.append_display_data(HTML('<p>Study next: ' + section_link('01_development#api-gateway-stages', target='_self') + '</p>'))\n"
         "out"
     )
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    name = "scratch_links.ipynb"
-    nbformat.write(nb, Path(lab.root) / name)
-    lab.open(page, name)
+    lab.open(page, lab.write_notebook("scratch_links.ipynb", [code]))
     lab.run_all(page)
     link = page.locator(".jp-OutputArea-output a[href*='01_development.ipynb'][href$='#api-gateway-stages']").first
     link.wait_for(timeout=30_000)
