@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Iterator
 
 __all__ = ["CHROMIUM", "CHROMIUM_FLAGS", "LEARNER_CONFIG", "SCREENSHOTS", "Lab", "LabError", "chromium_available",
-           "chromium_page", "jupyterlab", "require_chromium", "save_failure_artifacts"]
+           "chromium_page", "jupyterlab", "require_chromium", "save_failure_artifacts", "stop_process_group"]
 
 CHROMIUM = os.environ.get("COURSE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -114,6 +114,16 @@ def require_chromium(in_ci: bool) -> None:
         if in_ci:
             pytest.fail(message + " -- required under CI=true")
         pytest.skip(message)
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM the process group of ``process`` (started with ``start_new_session``); SIGKILL it after 15 s."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 def _free_port() -> int:
@@ -424,12 +434,7 @@ def jupyterlab(source: Path, workdir: Path, startup_timeout: float = 60.0) -> It
         yield lab
     finally:
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+            stop_process_group(process)
 
 
 @contextmanager

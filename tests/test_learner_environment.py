@@ -18,7 +18,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from lab_harness import stop_process_group
 
 ROOT = Path(__file__).resolve().parent.parent
 LEARNER = ROOT / "jupyter_config" / "learner"
@@ -228,12 +229,7 @@ def _serve(tmp: Path, target: str, jupyter_path: Path):
             time.sleep(0.3)
         yield server, command
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
+        stop_process_group(process)
 
 
 @pytest.fixture(scope="module")
